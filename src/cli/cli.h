@@ -1,0 +1,21 @@
+/*
+ * cli.h — the subcommands (one file each, cli/cmd_<name>.c) and the option
+ * parsing they share. A subcommand returns the process exit code:
+ * 0 ok, 1 findings or failure, 2 bad input or usage.
+ */
+#ifndef PP_CLI_CLI_H
+#define PP_CLI_CLI_H
+
+struct pp_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+int pp_cmd_mme(int argc, char **argv);
+int pp_cmd_cds(int argc, char **argv);
+int pp_cmd_check(int argc, char **argv);
+int pp_cmd_policy(int argc, char **argv);
+int pp_cmd_version(int argc, char **argv);
+
+#endif

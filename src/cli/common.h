@@ -1,0 +1,48 @@
+/*
+ * common.h — what the subcommands share: the common options (--now,
+ * --policy, --valuesets, --format), loading the policy file and value sets,
+ * and printing a diagnostic the way every command does.
+ */
+#ifndef PP_CLI_COMMON_H
+#define PP_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "clinical/drugs.h"
+#include "clinical/policy.h"
+#include "clinical/terms.h"
+#include "util/date.h"
+#include "util/err.h"
+
+enum pp_cli_format { PP_FORMAT_TABLE, PP_FORMAT_JSON };
+
+/* Options every clinical subcommand understands. */
+struct pp_cli_opts {
+    pp_day now;                 /* --now, else today (UTC) */
+    struct pp_policy policy;    /* defaults, then --policy FILE */
+    struct pp_terms terms;      /* built-in concept sets, then --valuesets DIR */
+    struct pp_drug_codes codes; /* drug classes from --valuesets DIR */
+    enum pp_cli_format format;  /* --format table|json */
+    int threads;                /* --threads N (0 = number of cores) */
+    const char *valuesets_dir;
+    const char *policy_file;
+};
+
+void pp_cli_opts_init(struct pp_cli_opts *o);
+void pp_cli_opts_release(struct pp_cli_opts *o);
+
+/*
+ * Try to consume one common option at argv[*i] (advancing *i past its value).
+ * Returns 1 when consumed, 0 when argv[*i] is not a common option, and -1
+ * after printing a usage error to stderr (exit code 2).
+ */
+int pp_cli_opts_take(struct pp_cli_opts *o, int argc, char **argv, int *i, const char *cmd);
+
+/* Load --policy and --valuesets (after all options are read). Prints and returns the error. */
+PP_MUST_CHECK enum pp_err pp_cli_opts_load(struct pp_cli_opts *o, const char *cmd);
+
+/* "painpath CMD: WHERE: WHAT" on stderr. */
+void pp_cli_print_diag(const char *cmd, const struct pp_diag *d);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * run.h — the engine behind `painpath mme` and `painpath check`: load FHIR
+ * inputs on several threads (one patient set per thread, merged), then run a
+ * per-patient function on several threads, each writing into its own buffer,
+ * and print the buffers in patient-id order. All-or-nothing: a bad input
+ * stops the run before anything is printed.
+ */
+#ifndef PP_CLI_RUN_H
+#define PP_CLI_RUN_H
+
+#include <stddef.h>
+
+#include "cli/common.h"
+#include "clinical/record.h"
+#include "util/buf.h"
+
+/*
+ * Called once per patient, possibly from several threads at once: append this
+ * patient's output to `out` and return 1 if the patient had something that
+ * makes the run's exit code 1 (a critical finding), else 0. Must touch only
+ * `r`, `opts` (read-only) and `out`.
+ */
+typedef int (*pp_cli_patient_fn)(const struct pp_record *r, const struct pp_cli_opts *opts,
+                                  struct pp_buf *out);
+
+/* What a run loaded, for summaries. */
+struct pp_cli_run_stats {
+    size_t files;
+    size_t patients;
+    size_t resources;
+    size_t unresolved_medication_refs;
+};
+
+/*
+ * Load every path (files or directories), then call `fn` for each patient in
+ * patient-id order and write all output to stdout. Returns the exit code: 2
+ * after printing the diagnostic of a bad input (nothing on stdout), 1 when a
+ * patient function returned 1, else 0. `stats` may be NULL.
+ */
+int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_opts *opts,
+               pp_cli_patient_fn fn, struct pp_cli_run_stats *stats);
+
+/* Append a JSON string or null. */
+void pp_cli_json_str_or_null(struct pp_buf *b, const char *s);
+/* Append a number rounded to two decimals, or null when it is NaN. */
+void pp_cli_json_num_or_null(struct pp_buf *b, double v);
+
+#endif

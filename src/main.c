@@ -1,0 +1,43 @@
+/*
+ * main.c — painpath's subcommand table and dispatch; nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct pp_command commands[] = {
+    {"mme", pp_cmd_mme, "MME per order and per patient from FHIR files"},
+    {"cds", pp_cmd_cds, "run a CDS Hooks service on a request read from stdin"},
+    {"check", pp_cmd_check, "all opioid-safety findings for the patients in FHIR files"},
+    {"policy", pp_cmd_policy, "print the policy keys, their values and sources"},
+    {"version", pp_cmd_version, "print the version"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: painpath COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\nRun 'painpath COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "painpath: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

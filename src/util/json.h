@@ -1,0 +1,51 @@
+/*
+ * json.h — cJSON with the diagnostics painpath promises its users: parse
+ * errors as line:column plus what was expected, UTF-8 and nesting depth
+ * checked for outside input, and small typed accessors. cJSON itself reports
+ * only where it stopped; the position and the expectation are computed here.
+ */
+#ifndef PP_UTIL_JSON_H
+#define PP_UTIL_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/err.h"
+
+/* Deepest nesting accepted from outside input (cJSON's own limit is 1000). */
+#define PP_JSON_MAX_DEPTH 64
+
+/*
+ * Parse `len` bytes of `text` as one JSON value. On success *out is the tree
+ * (caller frees with cJSON_Delete). On failure returns PP_ERR_INPUT and
+ * d->where = "<name>:<line>:<column>", d->what = what was expected there.
+ * Invalid UTF-8 and nesting deeper than PP_JSON_MAX_DEPTH are errors too.
+ */
+PP_MUST_CHECK enum pp_err pp_json_parse(const char *text, size_t len, const char *name,
+                                        cJSON **out, struct pp_diag *d);
+
+/* 1-based line and column of byte `offset` within text. */
+void pp_json_position(const char *text, size_t offset, int *line, int *column);
+
+/* The first invalid UTF-8 byte's offset, or `len` when all of it is valid. */
+size_t pp_utf8_invalid_at(const char *text, size_t len);
+
+/* Typed member access; borrow. NULL / false when absent or of another type. */
+const char *pp_json_str(const cJSON *obj, const char *key);
+const cJSON *pp_json_obj(const cJSON *obj, const char *key);
+const cJSON *pp_json_arr(const cJSON *obj, const char *key);
+bool pp_json_num(const cJSON *obj, const char *key, double *out);
+bool pp_json_bool(const cJSON *obj, const char *key, bool *out);
+
+/*
+ * pp_json_parse for bulk loads (added by src/fhir): the same contract, acceptance and
+ * diagnostics, but the UTF-8 and depth checks run as one word-at-a-time pass before the
+ * parse instead of two byte-at-a-time passes. On any problem it calls pp_json_parse for
+ * the message, so only failing input pays twice.
+ */
+PP_MUST_CHECK enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name,
+                                             cJSON **out, struct pp_diag *d);
+
+#endif
