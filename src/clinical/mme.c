@@ -193,6 +193,47 @@ static bool is_rxnorm(const struct pp_coding *c)
     return c->system && strcmp(c->system, PP_SYS_RXNORM) == 0;
 }
 
+/* A drug known only by its ingredient: strength unknown (NAN). */
+static void from_ingredient(struct pp_med_info *info, const struct pp_drug_ingredient_info *ing)
+{
+    memset(&info->drug, 0, sizeof(info->drug));
+    info->drug.n_ingredients = 1;
+    info->drug.ingredients[0].info = ing;
+    snprintf(info->drug.ingredients[0].name, sizeof(info->drug.ingredients[0].name), "%s",
+             ing->name);
+    info->drug.ingredients[0].strength_value = NAN;
+    info->drug.classes = ing->classes;
+    if (ing->opioid == PP_OPIOID_METHADONE)
+        info->drug.long_acting = true; /* CLINICAL-FACTS §1.4: methadone is long-acting */
+}
+
+static bool word_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* The first opioid ingredient named as a whole word in free text, or NULL. */
+static const struct pp_drug_ingredient_info *opioid_named_in(const char *text)
+{
+    size_t n_ing;
+    const struct pp_drug_ingredient_info *all = pp_drug_ingredients(&n_ing);
+    size_t len = strlen(text);
+
+    for (size_t i = 0; i < n_ing; i++) {
+        size_t nl;
+        if (all[i].opioid == PP_OPIOID_NONE)
+            continue;
+        nl = strlen(all[i].name);
+        for (size_t at = 0; at + nl <= len; at++) {
+            if (strncasecmp(text + at, all[i].name, nl) == 0 &&
+                (at == 0 || !word_char(text[at - 1])) &&
+                (at + nl == len || !word_char(text[at + nl])))
+                return &all[i];
+        }
+    }
+    return NULL;
+}
+
 /* Fill info->drug from the codings and text of the medication; true when identified. */
 static bool identify(const struct pp_medication *m, struct pp_med_info *info,
                      const struct pp_drug_codes *codes)
@@ -234,15 +275,7 @@ static bool identify(const struct pp_medication *m, struct pp_med_info *info,
             continue;
         ing = pp_drug_ingredient_by_rxcui(k->code, strlen(k->code));
         if (ing) {
-            memset(&info->drug, 0, sizeof(info->drug));
-            info->drug.n_ingredients = 1;
-            info->drug.ingredients[0].info = ing;
-            snprintf(info->drug.ingredients[0].name, sizeof(info->drug.ingredients[0].name), "%s",
-                     ing->name);
-            info->drug.ingredients[0].strength_value = NAN;
-            info->drug.classes = ing->classes;
-            if (ing->opioid == PP_OPIOID_METHADONE)
-                info->drug.long_acting = true;
+            from_ingredient(info, ing);
             return true;
         }
     }
@@ -252,7 +285,28 @@ static bool identify(const struct pp_medication *m, struct pp_med_info *info,
         if (k->display && pp_drug_parse_cstr(&info->drug, k->display, &d) == PP_OK)
             return true;
     }
+    /* 6. a name outside RxNorm's grammar ("Acetaminophen/Hydrocodone") that names an opioid:
+     * the opioid is known, its strength is not */
+    for (size_t i = 0; i <= c->n_codings; i++) {
+        const char *text = i < c->n_codings ? c->codings[i].display : c->text;
+        const struct pp_drug_ingredient_info *ing = text ? opioid_named_in(text) : NULL;
+        if (ing) {
+            from_ingredient(info, ing);
+            return true;
+        }
+    }
     memset(&info->drug, 0, sizeof(info->drug));
+    return false;
+}
+
+/* True when the medication has a name (display or text) a reader could identify it by. */
+static bool has_name(const struct pp_concept *c)
+{
+    if (c->text && *c->text)
+        return true;
+    for (size_t i = 0; i < c->n_codings; i++)
+        if (c->codings[i].display && *c->codings[i].display)
+            return true;
     return false;
 }
 
@@ -535,9 +589,11 @@ enum pp_err pp_mme_compute(const struct pp_record *r, pp_day now, const struct p
         struct pp_mme_order *o;
         if (info->med->source == PP_MED_DISPENSE)
             continue; /* a dispense is history, not an order */
-        /* an unidentified medication is an order to report only when it might be an opioid:
-         * we cannot tell, so unidentified RxNorm-coded orders are listed as unknown-drug */
-        if (!info->opioid && info->identified)
+        /* an identified non-opioid is not an opioid order; an unidentified medication with a
+         * name that mentions no opioid is not one either. Only a medication with nothing to
+         * read (codes we do not know, no name) might be an opioid we cannot see: it is
+         * listed as unknown-drug so the total is marked incomplete rather than trusted. */
+        if (!info->opioid && (info->identified || has_name(&info->med->code)))
             continue;
         if (!info->identified && !info->active)
             continue;

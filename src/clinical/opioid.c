@@ -459,11 +459,15 @@ static pp_day last_event(const struct eval *e, uint32_t bits, pp_day from, pp_da
     return best;
 }
 
-/* The last such event ever (for "last review on ..." in details). */
-static pp_day last_event_ever(const struct eval *e, uint32_t bits)
+/* The date of the last such event ever, for details ("none on record" when there is none). */
+static void last_event_ever(const struct eval *e, uint32_t bits, char out[static 16])
 {
     const char *type = NULL, *id = NULL;
-    return last_event(e, bits, INT32_MIN + 1, INT32_MAX, &type, &id);
+    pp_day d = last_event(e, bits, INT32_MIN + 1, INT32_MAX, &type, &id);
+    if (d == PP_DAY_NONE)
+        snprintf(out, 16, "none on record");
+    else
+        pp_day_format(d, out);
 }
 
 /* ---- scope: CLINICAL-FACTS §1.1 population and exclusions ------------------------------ */
@@ -889,7 +893,7 @@ static void rec07(struct eval *e)
     size_t first;
     const char *atype = NULL, *aid = NULL;
     int recent, longterm;
-    char d1[11];
+    char d1[16];
 
     if (!opioid_targets(e, true, &first))
         return;
@@ -903,7 +907,7 @@ static void rec07(struct eval *e)
     longterm = opioid_days(e, e->now - p->rec07_long_window_days, e->now - 1);
     if (recent < p->rec07_min_days && longterm < p->rec07_long_min_days)
         return;
-    fmt_day(last_event_ever(e, PP_CS_MISUSE_ASSESSMENT), d1);
+    last_event_ever(e, PP_CS_MISUSE_ASSESSMENT, d1);
     if (recent >= p->rec07_min_days)
         f = pp_findings_add(e->out, REC07, PP_SEV_WARNING, SRC(REC07),
                             "On opioids %d of the last %d days, no benefit/harm evaluation in %d "
@@ -1031,7 +1035,7 @@ static void rec09(struct eval *e)
     struct pp_finding *f;
     size_t first;
     const char *type = NULL, *id = NULL;
-    char d1[11];
+    char d1[16];
 
     if (!opioid_targets(e, false, &first))
         return;
@@ -1039,7 +1043,7 @@ static void rec09(struct eval *e)
     if (last_event(e, PP_CS_PDMP_REVIEW, e->now - e->p->pdmp_lookback_days, e->now, &type, &id) !=
         PP_DAY_NONE)
         return;
-    fmt_day(last_event_ever(e, PP_CS_PDMP_REVIEW), d1);
+    last_event_ever(e, PP_CS_PDMP_REVIEW, d1);
     f = pp_findings_add(e->out, REC09, PP_SEV_WARNING, SRC(REC09),
                         "No PDMP review in the last %d days (last: %s): review the PDMP before "
                         "prescribing",
@@ -1047,8 +1051,8 @@ static void rec09(struct eval *e)
     cite_targets(e, f, false);
     detail_begin(e);
     pp_buf_addf(&e->tmp,
-                "The prescription drug monitoring program was last reviewed on **%s**, more "
-                "than %d days ago (or never).\n\n"
+                "Last prescription drug monitoring program review: **%s**, more than %d days "
+                "ago or never.\n\n"
                 "Review the PDMP for controlled-substance prescriptions, total dose and "
                 "dangerous combinations (benzodiazepines, multiple prescribers) before starting "
                 "and periodically during therapy. Do not dismiss patients because of PDMP data.",
@@ -1173,12 +1177,24 @@ static void rec10(struct eval *e)
     struct pp_finding *f = NULL;
     char d1[11];
     struct pp_buf lines;
+    size_t *order;
 
     if (!opioid_targets(e, true, &first))
         return;
     pp_buf_init(&lines, PP_BUF_UNLIMITED);
+    order = pp_xcalloc(e->r->n_observations + 1, sizeof(*order));
     for (size_t i = 0; i < e->r->n_observations; i++) {
-        const struct pp_observation *o = &e->r->observations[i];
+        /* oldest first (insertion sort: a patient has few urine tests in a year) */
+        size_t j = i;
+        while (j > 0 && e->r->observations[order[j - 1]].effective >
+                            e->r->observations[i].effective) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (size_t oi = 0; oi < e->r->n_observations; oi++) {
+        const struct pp_observation *o = &e->r->observations[order[oi]];
         uint32_t bits;
         int res;
         if (!obs_valid(o) || o->effective == PP_DAY_NONE || o->effective < from ||
@@ -1254,6 +1270,7 @@ static void rec10(struct eval *e)
         detail_end(e, f);
     }
     pp_buf_release(&lines);
+    free(order);
     if (n_tests > 0)
         return;
     fmt_day(from, d1);

@@ -218,6 +218,10 @@ static const struct {
     /* PDMP review: SNOMED procedure 461621000124108 and situation 461651000124104 */
     {PP_SYS_SNOMED, "461621000124108", PP_CS_PDMP_REVIEW},
     {PP_SYS_SNOMED, "461651000124104", PP_CS_PDMP_REVIEW},
+    /* added for the opioid rules: SNOMED 191865004 combined opioid with non-opioid drug
+     * dependence (an OUD code the CDC REC12 example uses; absent from the 2022
+     * opioid-misuse-disorders expansion) */
+    {PP_SYS_SNOMED, "191865004", PP_CS_OUD | PP_CS_SUBSTANCE_MISUSE},
 };
 
 void pp_terms_init_builtin(struct pp_terms *t)

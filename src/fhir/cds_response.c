@@ -380,7 +380,6 @@ enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *re
                                struct pp_findings *findings, struct pp_buf *out,
                                struct pp_diag *d)
 {
-    static const char *const no_match[] = {""}; /* selections that name no draft order */
     struct pp_patient_set set;
     struct pp_cds_request req;
     struct pp_mme_result mme;
@@ -414,9 +413,11 @@ enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *re
     }
     memset(&ctx, 0, sizeof(ctx));
     ctx.hook = svc->opioid_hook;
-    if (req.has_selections) {
-        ctx.order_ids = req.n_selected ? req.selected_ids : no_match;
-        ctx.n_order_ids = req.n_selected ? req.n_selected : 1;
+    /* selections narrow the decision to those drafts; selections that name no draft order
+     * are the EHR's mistake, and every draft order is checked rather than none */
+    if (req.has_selections && req.n_selected) {
+        ctx.order_ids = req.selected_ids;
+        ctx.n_order_ids = req.n_selected;
     }
     pp_opioid_evaluate(r, env->now, env->policy, env->terms, &mme, &ctx, findings);
     pp_cds_cards_write(findings, req.patient_id, request, out);

@@ -62,6 +62,22 @@ static const struct {
      "the draft order is Pepto-bismol (RxNorm 1185223), not an opioid; the expected card comes "
      "from a prefetch fentanyl order that reuses the draft's id, which CDS Hooks treats as the "
      "same (draft) order"},
+    {"OpioidCDSREC08/request-example-rec-08-on-benzodiazepine.json",
+     "the prefetch temazepam order reuses the draft fentanyl order's id "
+     "(example-rec-08-on-benzodiazepine-context); one resource per type and id is kept (the "
+     "draft), so the benzodiazepine is never seen"},
+    {"OpioidCDSREC08/request-example-rec-08-on-naloxone.json",
+     "the prefetch naloxone order reuses the draft fentanyl order's id "
+     "(example-rec-08-on-naloxone-context); one resource per type and id is kept (the draft), "
+     "so the naloxone is never seen"},
+    {"OpioidCDSREC08OrderSign/request-example-rec-08-order-sign-on-naloxone.json",
+     "the prefetch naloxone order reuses the draft fentanyl order's id "
+     "(example-rec-08-order-sign-on-naloxone-context); one resource per type and id is kept "
+     "(the draft), so the naloxone is never seen"},
+    {"OpioidCDSREC12PatientView/request-example-rec-12-patient-view-out-opioid-misuse.json",
+     "the buprenorphine MedicationRequest is nested inside the Condition "
+     "(prefetch.item3.item4, left there by the upstream repair in FIXLOG.tsv); an unknown "
+     "element of a Condition is not a resource, so no MOUD is seen"},
     {"OpioidCDSREC10/request-example-rec-10-pos-sickle-cell-exclusion.json",
      "the sickle-cell Condition is coded condition-category#sickle-cell, a placeholder that is "
      "in no sickle-cell value set, so nothing marks the patient as excluded"},

@@ -94,9 +94,20 @@ static const struct dose_case cases[] = {
      NULL, 0, 0, 0, PP_MME_TABLE_CDC2022, PP_MME_NO_DOSAGE, NAN},
     {"stopped order", "oxycodone hydrochloride 5 MG Oral Tablet", "stopped", 1, 0, "{tbl}", 4, 1,
      "d", 0, 0, 0, PP_MME_TABLE_CDC2022, PP_MME_NOT_ACTIVE, NAN},
-    {"unknown drug", "mystery pain pill from abroad", "active", 1, 0, "{tbl}", 4, 1, "d", 0, 0,
-     0, PP_MME_TABLE_CDC2022, PP_MME_UNKNOWN_DRUG, NAN},
+    {"a code nobody knows and no name", NULL, "active", 1, 0, "{tbl}", 4, 1, "d", 0, 0, 0,
+     PP_MME_TABLE_CDC2022, PP_MME_UNKNOWN_DRUG, NAN},
+    {"an opioid named outside RxNorm's grammar", "Acetaminophen/Hydrocodone", "active", 1, 0,
+     "{tbl}", 4, 1, "d", 0, 0, 0, PP_MME_TABLE_CDC2022, PP_MME_UNKNOWN_DRUG, NAN},
 };
+
+static const struct dose_case *case_named(const char *label)
+{
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (strcmp(cases[i].label, label) == 0)
+            return &cases[i];
+    fail_msg("no case '%s'", label);
+    return NULL;
+}
 
 static void build(struct pp_record *r, const struct dose_case *c)
 {
@@ -200,13 +211,34 @@ static void test_mme__total_sums_counted_orders_only(void **state)
     pp_record_init(&r);
     pp_policy_init(&p);
     pp_mme_result_init(&res);
-    build(&r, &cases[2]);  /* fentanyl 180 */
-    build(&r, &cases[0]);  /* hydrocodone 20 */
-    build(&r, &cases[27]); /* oxycodone without dose: unknown */
+    build(&r, case_named("fentanyl 75 mcg/h patch = 180"));
+    build(&r, case_named("hydrocodone 5 mg QID = 20"));
+    build(&r, case_named("no dose")); /* unknown, so the total is incomplete */
     assert_int_equal(pp_mme_compute(&r, pp_day_from_ymd(2026, 11, 27), &p, NULL, &res), PP_OK);
     assert_int_equal(res.n_orders, 3);
     assert_true(fabs(res.total - 200) < 1e-9);
     assert_false(res.complete);
+    pp_mme_result_release(&res);
+    pp_record_release(&r);
+}
+
+static void test_mme__named_non_opioid_is_not_an_order(void **state)
+{
+    struct pp_record r;
+    struct pp_policy p;
+    struct pp_mme_result res;
+    struct dose_case c = cases[0];
+    (void)state;
+
+    c.display = "Errin 28 Day Pack"; /* a contraceptive pack outside the grammar */
+    pp_record_init(&r);
+    pp_policy_init(&p);
+    pp_mme_result_init(&res);
+    build(&r, &c);
+    assert_int_equal(pp_mme_compute(&r, pp_day_from_ymd(2026, 11, 27), &p, NULL, &res), PP_OK);
+    assert_int_equal(res.n_orders, 0);
+    assert_true(res.complete);
+    assert_true(isnan(res.total));
     pp_mme_result_release(&res);
     pp_record_release(&r);
 }
@@ -228,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mme__dose_table),
         cmocka_unit_test(test_mme__total_sums_counted_orders_only),
+        cmocka_unit_test(test_mme__named_non_opioid_is_not_an_order),
         cmocka_unit_test(test_mme__factor_table_is_never_mixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
