@@ -100,6 +100,11 @@ update_once() {
 install() {
     local -a pkgs=("$@")
     [[ ${#pkgs[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+        say "missing: ${pkgs[*]}; installing needs root (or sudo, which is not here)"
+        say "as root: apt-get install ${pkgs[*]}   (or set PP_NO_DEPS=1 to skip this check)"
+        exit 1
+    fi
     update_once
     say "installing: ${pkgs[*]}"
     local -a opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300)

@@ -23,12 +23,11 @@ static void usage(FILE *out)
     size_t n;
     const struct pp_cds_service *s = pp_cds_services(&n);
 
-    fprintf(out,
-            "usage: painpath cds SERVICE [--now YYYY-MM-DD] [--policy FILE] [--valuesets DIR]"
-            " < request.json\n"
-            "       painpath cds --list\n"
-            "Run a CDS Hooks service on the request read from stdin and print its cards.\n"
-            "Services:\n");
+    fprintf(out, "usage: painpath cds SERVICE [--now YYYY-MM-DD] [--policy FILE] [--valuesets DIR]"
+                 " < request.json\n"
+                 "       painpath cds --list\n"
+                 "Run a CDS Hooks service on the request read from stdin and print its cards.\n"
+                 "Services:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(out, "  %-22s %s\n", s[i].id, s[i].hook);
 }

@@ -396,6 +396,17 @@ static double order_daily_amount(const struct pp_medication *m, char *why, size_
     return any ? total : NAN;
 }
 
+/* An order that is not active: its numbers stay in dose_*, never in the total. */
+static void not_active(struct pp_mme_order *o, const struct pp_medication *m)
+{
+    snprintf(o->reason, sizeof(o->reason), "the order is not active (status %s)",
+             m->status ? m->status : "absent");
+    o->status = PP_MME_NOT_ACTIVE;
+    o->daily_dose = NAN;
+    o->factor = NAN;
+    o->mme_per_day = NAN;
+}
+
 /* Convert one order; fills status, daily dose, factor, MME and reason. */
 static void compute_order(const struct pp_med_info *info, const struct pp_policy *p,
                           struct pp_mme_order *o)
@@ -411,17 +422,13 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
     o->daily_dose = NAN;
     o->factor = NAN;
     o->mme_per_day = NAN;
+    o->dose_mme_per_day = NAN;
+    o->dose_daily_dose = NAN;
     o->daily_dose_unit = "mg/d";
     if (!info->identified) {
         snprintf(o->reason, sizeof(o->reason),
                  "the medication could not be identified from its codes or name");
         o->status = PP_MME_UNKNOWN_DRUG;
-        return;
-    }
-    if (!info->active) {
-        snprintf(o->reason, sizeof(o->reason), "the order is not active (status %s)",
-                 m->status ? m->status : "absent");
-        o->status = PP_MME_NOT_ACTIVE;
         return;
     }
     if (drug->classes & PP_DRUG_BUPRENORPHINE) {
@@ -534,7 +541,13 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
         return;
     }
     o->daily_dose = round(o->daily_dose * 1e6) / 1e6;
-    o->mme_per_day = round2(mme);
+    o->dose_daily_dose = o->daily_dose;
+    o->dose_mme_per_day = round2(mme);
+    if (!info->active) {
+        not_active(o, m);
+        return;
+    }
+    o->mme_per_day = o->dose_mme_per_day;
     o->status = PP_MME_COUNTED;
     snprintf(o->reason, sizeof(o->reason), "%g %s x %g", o->daily_dose, o->daily_dose_unit,
              o->factor);
@@ -601,6 +614,8 @@ enum pp_err pp_mme_compute(const struct pp_record *r, pp_day now, const struct p
         o->med = info->med;
         o->info_index = i;
         compute_order(info, p, o);
+        if (!info->active)
+            not_active(o, info->med); /* whatever else is wrong, the order is not in use */
         if (o->status == PP_MME_COUNTED) {
             total += o->mme_per_day;
             res->any_counted = true;

@@ -49,6 +49,10 @@ struct pp_mme_order {
     const char *daily_dose_unit;     /* "mg/d", "mcg/h" (patches), static string */
     double factor;                   /* conversion factor; NAN when none */
     double mme_per_day;              /* NAN unless status is COUNTED */
+    /* What the order's dosage amounts to whether or not it is active (NAN when it cannot be
+     * computed): lets the rules see past courses, e.g. for opioid tolerance. Never totalled. */
+    double dose_mme_per_day;
+    double dose_daily_dose; /* in daily_dose_unit */
     char reason[200];                /* why not counted, or how it was computed */
 };
 

@@ -216,16 +216,16 @@ struct eval {
     const struct pp_opioid_context *ctx;
     struct pp_findings *out;
     bool order_hook;
-    unsigned char *target;                    /* per medication: under decision */
-    const struct pp_mme_order **order_of;     /* per medication: its MME order, or NULL */
+    unsigned char *target;                /* per medication: under decision */
+    const struct pp_mme_order **order_of; /* per medication: its MME order, or NULL */
     /* CDC 2022 scope (CLINICAL-FACTS §1.1) */
     bool age_known;
     int age;
-    bool adult;                   /* at least adult_age_years, or age unknown */
-    const char *excluded;         /* why the patient is outside the CDC scope, or NULL */
-    const char *excluded_type;    /* evidence of the exclusion */
+    bool adult;                /* at least adult_age_years, or age unknown */
+    const char *excluded;      /* why the patient is outside the CDC scope, or NULL */
+    const char *excluded_type; /* evidence of the exclusion */
     const char *excluded_id;
-    struct pp_buf tmp;            /* detail text under construction */
+    struct pp_buf tmp; /* detail text under construction */
 };
 
 static bool str_is(const char *a, const char *b)
@@ -236,12 +236,9 @@ static bool str_is(const char *a, const char *b)
 static const char *med_type(const struct pp_medication *m)
 {
     switch (m->source) {
-    case PP_MED_STATEMENT:
-        return "MedicationStatement";
-    case PP_MED_DISPENSE:
-        return "MedicationDispense";
-    case PP_MED_REQUEST:
-        break;
+    case PP_MED_STATEMENT: return "MedicationStatement";
+    case PP_MED_DISPENSE: return "MedicationDispense";
+    case PP_MED_REQUEST: break;
     }
     return "MedicationRequest";
 }
@@ -373,6 +370,24 @@ static bool has_opioid(const struct eval *e, size_t i, enum pp_drug_opioid op)
             return true;
     }
     return false;
+}
+
+/* Is `op` the medication's one and only opioid ingredient? */
+static bool only_opioid(const struct eval *e, size_t i, enum pp_drug_opioid op)
+{
+    const struct pp_med_info *mi = info_of(e, i);
+    size_t n = 0;
+    bool found = false;
+    if (!mi->identified)
+        return false;
+    for (size_t k = 0; k < mi->drug.n_ingredients; k++) {
+        const struct pp_drug_ingredient_info *ing = mi->drug.ingredients[k].info;
+        if (ing && ing->opioid != PP_OPIOID_NONE) {
+            n++;
+            found |= ing->opioid == op;
+        }
+    }
+    return n == 1 && found;
 }
 
 /* Do two medications share an opioid ingredient? */
@@ -791,8 +806,9 @@ static void rec06(struct eval *e, size_t i)
                 "needed for the expected duration of pain severe enough to need them; a few days "
                 "or less often suffice, more than %d days is rarely needed. Re-evaluate at least "
                 "every 2 weeks if opioids continue.",
-                med_name(m), mi->days_supply, mi->long_acting ? ", extended-release/long-acting" : "",
-                e->p->acute_supply_days, max);
+                med_name(m), mi->days_supply,
+                mi->long_acting ? ", extended-release/long-acting" : "", e->p->acute_supply_days,
+                max);
     detail_end(e, f);
     if (too_long)
         suggest_supply(e, f, i, max);
@@ -867,8 +883,9 @@ static void rec04_05(struct eval *e)
                             mme->total, e->p->mme_caution);
     cite_targets(e, f, true);
     detail_begin(e);
-    pp_buf_addf(&e->tmp, "Total opioid dose **%.2f MME/day** (CDC 2022 %s conversion factors):",
-                mme->total, e->p->mme_table == PP_MME_TABLE_CDC2016 ? "2016" : "2022");
+    pp_buf_addf(&e->tmp,
+                "Total opioid dose **%.2f MME/day** (CDC 2022 %s conversion factors):", mme->total,
+                e->p->mme_table == PP_MME_TABLE_CDC2016 ? "2016" : "2022");
     list_mme_orders(e);
     if (high)
         pp_buf_addf(&e->tmp,
@@ -1000,8 +1017,7 @@ static void rec08(struct eval *e)
         pp_buf_addf(&e->tmp, "\n- total **%.2f MME/day** (at least %g)", mme->total,
                     e->p->naloxone_mme);
     if (benzo >= 0) {
-        pp_buf_addf(&e->tmp, "\n- concurrent benzodiazepine: %s",
-                    med_name(&e->r->meds[benzo]));
+        pp_buf_addf(&e->tmp, "\n- concurrent benzodiazepine: %s", med_name(&e->r->meds[benzo]));
         cite_med(e, f, (size_t)benzo);
     }
     if (sud_id) {
@@ -1020,8 +1036,8 @@ static void rec08(struct eval *e)
                          "naloxone and teach the patient and household how to use it.");
     detail_end(e, f);
     {
-        struct pp_suggestion *s = pp_finding_suggest(e->out, f, PP_ACTION_CREATE,
-                                                     "Prescribe naloxone 4 mg nasal spray");
+        struct pp_suggestion *s =
+            pp_finding_suggest(e->out, f, PP_ACTION_CREATE, "Prescribe naloxone 4 mg nasal spray");
         if (s) {
             s->resource_type = "MedicationRequest";
             s->rxnorm = NALOXONE_RXCUI;
@@ -1074,8 +1090,8 @@ static int uds_result(const struct pp_observation *o)
                                             "absent", "non-reactive", "nonreactive"};
     static const char *const pos_words[] = {"pos", "detected", "present", "reactive"};
     static const char *const neg_codes[] = {"NEG", "ND", "N", "260385009", "260415000", "2667000"};
-    static const char *const pos_codes[] = {"POS", "DET", "A",        "AA",
-                                            "H",   "HH",  "10828004", "260373001", "52101004"};
+    static const char *const pos_codes[] = {"POS", "DET",      "A",         "AA",      "H",
+                                            "HH",  "10828004", "260373001", "52101004"};
     const struct pp_concept *cs[2] = {&o->value_concept, &o->interpretation};
 
     if (o->value_string) {
@@ -1111,10 +1127,10 @@ static int uds_result(const struct pp_observation *o)
 struct screen {
     uint32_t bit;
     const char *label;
-    bool illicit;                        /* always unexpected when positive */
-    enum pp_drug_opioid explains[8];     /* prescribed opioids a positive is expected from */
-    enum pp_drug_opioid shows[6];        /* prescribed opioids a negative is unexpected for */
-    unsigned explains_class;             /* or a prescribed class (benzodiazepines) */
+    bool illicit;                    /* always unexpected when positive */
+    enum pp_drug_opioid explains[8]; /* prescribed opioids a positive is expected from */
+    enum pp_drug_opioid shows[6];    /* prescribed opioids a negative is unexpected for */
+    unsigned explains_class;         /* or a prescribed class (benzodiazepines) */
 };
 
 /*
@@ -1127,13 +1143,22 @@ static const struct screen screens[] = {
     {PP_CS_UDS_PCP, "phencyclidine (PCP)", true, {0}, {0}, 0},
     {PP_CS_UDS_HEROIN, "heroin (6-MAM)", true, {0}, {0}, 0},
     {PP_CS_UDS_AMPHETAMINE, "amphetamines (unless a stimulant is prescribed)", true, {0}, {0}, 0},
-    {PP_CS_UDS_OXYCODONE, "oxycodone", false, {PP_OPIOID_OXYCODONE, PP_OPIOID_OXYMORPHONE},
-     {PP_OPIOID_OXYCODONE}, 0},
+    {PP_CS_UDS_OXYCODONE,
+     "oxycodone",
+     false,
+     {PP_OPIOID_OXYCODONE, PP_OPIOID_OXYMORPHONE},
+     {PP_OPIOID_OXYCODONE},
+     0},
     {PP_CS_UDS_FENTANYL, "fentanyl", false, {PP_OPIOID_FENTANYL}, {PP_OPIOID_FENTANYL}, 0},
     {PP_CS_UDS_METHADONE, "methadone", false, {PP_OPIOID_METHADONE}, {PP_OPIOID_METHADONE}, 0},
-    {PP_CS_UDS_BUPRENORPHINE, "buprenorphine", false, {PP_OPIOID_BUPRENORPHINE},
-     {PP_OPIOID_BUPRENORPHINE}, 0},
-    {PP_CS_UDS_OPIATE, "opiates",
+    {PP_CS_UDS_BUPRENORPHINE,
+     "buprenorphine",
+     false,
+     {PP_OPIOID_BUPRENORPHINE},
+     {PP_OPIOID_BUPRENORPHINE},
+     0},
+    {PP_CS_UDS_OPIATE,
+     "opiates",
      false,
      {PP_OPIOID_MORPHINE, PP_OPIOID_CODEINE, PP_OPIOID_HYDROCODONE, PP_OPIOID_HYDROMORPHONE,
       PP_OPIOID_OXYCODONE, PP_OPIOID_OXYMORPHONE, PP_OPIOID_OPIUM, PP_OPIOID_DIHYDROCODEINE},
@@ -1184,26 +1209,23 @@ static void rec10(struct eval *e)
     pp_buf_init(&lines, PP_BUF_UNLIMITED);
     order = pp_xcalloc(e->r->n_observations + 1, sizeof(*order));
     for (size_t i = 0; i < e->r->n_observations; i++) {
+        const struct pp_observation *o = &e->r->observations[i];
+        size_t j = n_tests;
+        if (!obs_valid(o) || o->effective == PP_DAY_NONE || o->effective < from ||
+            o->effective > e->now || !(pp_terms_concept(e->t, &o->code) & PP_CS_UDS))
+            continue;
         /* oldest first (insertion sort: a patient has few urine tests in a year) */
-        size_t j = i;
-        while (j > 0 && e->r->observations[order[j - 1]].effective >
-                            e->r->observations[i].effective) {
+        while (j > 0 && e->r->observations[order[j - 1]].effective > o->effective) {
             order[j] = order[j - 1];
             j--;
         }
         order[j] = i;
-    }
-    for (size_t oi = 0; oi < e->r->n_observations; oi++) {
-        const struct pp_observation *o = &e->r->observations[order[oi]];
-        uint32_t bits;
-        int res;
-        if (!obs_valid(o) || o->effective == PP_DAY_NONE || o->effective < from ||
-            o->effective > e->now)
-            continue;
-        bits = pp_terms_concept(e->t, &o->code);
-        if (!(bits & PP_CS_UDS))
-            continue;
         n_tests++;
+    }
+    for (size_t oi = 0; oi < n_tests; oi++) {
+        const struct pp_observation *o = &e->r->observations[order[oi]];
+        uint32_t bits = pp_terms_concept(e->t, &o->code);
+        int res;
         res = uds_result(o);
         if (res == 0)
             continue;
@@ -1242,8 +1264,9 @@ static void rec10(struct eval *e)
                 f = pp_findings_add(e->out, REC10_UNEXPECTED, PP_SEV_WARNING, SRC(REC10_UNEXPECTED),
                                     "Unexpected urine drug test: cannabinoids positive on %s", d1);
             pp_finding_evidence(e->out, f, "Observation", o->id);
-            pp_buf_addf(&lines, "\n- %s: **cannabinoids positive** (%s) — nonprescribed "
-                                "controlled substance",
+            pp_buf_addf(&lines,
+                        "\n- %s: **cannabinoids positive** (%s) — nonprescribed "
+                        "controlled substance",
                         d1, pp_concept_label(&o->code));
             n_unexpected++;
         }
@@ -1301,19 +1324,32 @@ static void rec10(struct eval *e)
 static bool concurrent_pair(const struct eval *e, unsigned classes, unsigned without, size_t *op,
                             size_t *dep)
 {
-    for (size_t a = 0; a < e->r->n_meds; a++) {
-        if (!is_opioid(e, a) || !med_current(e, a) || !ambulatory(&e->r->meds[a]))
+    long t_op = -1, c_op = -1, t_dep = -1, c_dep = -1;
+    for (size_t k = 0; k < e->r->n_meds; k++) {
+        if (!med_current(e, k))
             continue;
-        for (size_t b = 0; b < e->r->n_meds; b++) {
-            if (b == a || !med_current(e, b) || !has_class(e, b, classes) ||
-                (info_of(e, b)->classes & without) || info_of(e, b)->opioid)
-                continue;
-            if (!e->target[a] && !e->target[b])
-                continue;
-            *op = a;
-            *dep = b;
-            return true;
+        if (is_opioid(e, k) && ambulatory(&e->r->meds[k])) {
+            if (c_op < 0)
+                c_op = (long)k;
+            if (t_op < 0 && e->target[k])
+                t_op = (long)k;
+        } else if (has_class(e, k, classes) && !(info_of(e, k)->classes & without) &&
+                   !info_of(e, k)->opioid) {
+            if (c_dep < 0)
+                c_dep = (long)k;
+            if (t_dep < 0 && e->target[k])
+                t_dep = (long)k;
         }
+    }
+    if (t_op >= 0 && c_dep >= 0) {
+        *op = (size_t)t_op;
+        *dep = (size_t)c_dep;
+        return true;
+    }
+    if (t_dep >= 0 && c_op >= 0) {
+        *op = (size_t)c_op;
+        *dep = (size_t)t_dep;
+        return true;
     }
     return false;
 }
@@ -1425,14 +1461,14 @@ static bool tolerant(const struct eval *e, size_t self, pp_day t, double *lowest
         for (size_t k = 0; k < e->r->n_meds; k++) {
             const struct pp_mme_order *o = e->order_of[k];
             pp_day s, end;
-            if (!o || !history_of(e, k, self) || !isfinite(o->mme_per_day) ||
+            /* past courses count too: dose_* hold what a finished order's dosage gave */
+            if (!o || !history_of(e, k, self) || !isfinite(o->dose_mme_per_day) ||
                 !use_period(e, k, &s, &end) || d < s || d >= end)
                 continue;
-            mme += o->mme_per_day;
-            if (has_opioid(e, k, PP_OPIOID_OXYCODONE) && isfinite(o->daily_dose) &&
-                strcmp(o->daily_dose_unit, "mg/d") == 0 && isfinite(o->factor) &&
-                fabs(o->daily_dose * o->factor - o->mme_per_day) < 0.01)
-                oxy += o->daily_dose; /* oxycodone is the order's only opioid */
+            mme += o->dose_mme_per_day;
+            if (only_opioid(e, k, PP_OPIOID_OXYCODONE) && isfinite(o->dose_daily_dose) &&
+                strcmp(o->daily_dose_unit, "mg/d") == 0)
+                oxy += o->dose_daily_dose; /* the order's daily dose is all oxycodone */
         }
         if (mme < *lowest)
             *lowest = mme;
@@ -1515,14 +1551,10 @@ static void practice_short_course(struct eval *e, size_t i)
 static const char *replacement_name(enum pp_replacement_reason r)
 {
     switch (r) {
-    case PP_REPLACE_LOST:
-        return "lost";
-    case PP_REPLACE_STOLEN:
-        return "stolen";
-    case PP_REPLACE_DESTROYED:
-        return "destroyed";
-    case PP_REPLACE_NONE:
-        break;
+    case PP_REPLACE_LOST: return "lost";
+    case PP_REPLACE_STOLEN: return "stolen";
+    case PP_REPLACE_DESTROYED: return "destroyed";
+    case PP_REPLACE_NONE: break;
     }
     return "";
 }
@@ -1597,8 +1629,7 @@ static void practice_early_refill(struct eval *e, size_t i)
                 "**%s**: %d days early (grace %d days).\n\n"
                 "Practice policy: no early refills, whatever the reason given. Check the PDMP and "
                 "the patient's use; adjust the dose at a visit rather than by an early refill.",
-                med_name(&e->r->meds[i]), d2, med_name(&e->r->meds[prior]),
-                d3,
+                med_name(&e->r->meds[i]), d2, med_name(&e->r->meds[prior]), d3,
                 info_of(e, (size_t)prior)->days_supply, d1, (int)(latest - t),
                 p->early_refill_grace_days);
     pp_finding_detail(e->out, f, "%s", pp_buf_status(&e->tmp) == PP_OK ? e->tmp.data : "");
@@ -1666,7 +1697,8 @@ static void mark_targets(struct eval *e)
         if (!e->order_hook)
             e->target[i] = med_current(e, i) && m->source != PP_MED_DISPENSE;
         else if (any_flag)
-            e->target[i] = m->is_draft_order && (e->ctx->n_order_ids == 0 || id_listed(e->ctx, m->id));
+            e->target[i] =
+                m->is_draft_order && (e->ctx->n_order_ids == 0 || id_listed(e->ctx, m->id));
         else
             e->target[i] = id_listed(e->ctx, m->id) && !med_void(m);
     }
@@ -1722,8 +1754,7 @@ void pp_opioid_evaluate(const struct pp_record *r, pp_day now, const struct pp_p
             if (runs(&e, SHORT_COURSE))
                 practice_short_course(&e, i);
         }
-        if (!(runs(&e, NO_REPLACEMENT) && practice_no_replacement(&e, i)) &&
-            runs(&e, EARLY_REFILL))
+        if (!(runs(&e, NO_REPLACEMENT) && practice_no_replacement(&e, i)) && runs(&e, EARLY_REFILL))
             practice_early_refill(&e, i);
         if (runs(&e, RISK_EDUCATION))
             practice_risk_education(&e, i);

@@ -26,7 +26,7 @@ enum pp_opioid_hook {
 
 /* Bits of enum pp_opioid_hook, for the rule table's `hooks`. */
 #define PP_OPIOID_HOOK_BIT(h) (1u << (unsigned)(h))
-#define PP_OPIOID_HOOKS_ORDER                                                                   \
+#define PP_OPIOID_HOOKS_ORDER                                                                      \
     (PP_OPIOID_HOOK_BIT(PP_OPIOID_ORDER_SELECT) | PP_OPIOID_HOOK_BIT(PP_OPIOID_ORDER_SIGN))
 #define PP_OPIOID_HOOKS_ALL (PP_OPIOID_HOOKS_ORDER | PP_OPIOID_HOOK_BIT(PP_OPIOID_PATIENT_VIEW))
 

@@ -115,8 +115,7 @@ static uint64_t fnv(uint64_t h, const char *s)
  * the patient, its summary and evidence, and `salt` (0 for the card, n for suggestion n):
  * the same finding on the same data always gets the same uuid.
  */
-static void card_uuid(const struct pp_finding *x, const char *patient, unsigned salt,
-                      char out[37])
+static void card_uuid(const struct pp_finding *x, const char *patient, unsigned salt, char out[37])
 {
     uint64_t h[2] = {1469598103934665603ull, 0x9ae16a3b2f90404full};
     unsigned char b[16];
@@ -137,10 +136,9 @@ static void card_uuid(const struct pp_finding *x, const char *patient, unsigned 
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x80); /* version 8 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC variant */
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 /* The draft order `ref` ("Type/id") in request.context.draftOrders, or NULL. Borrowed. */
@@ -298,8 +296,7 @@ static void write_suggestion(struct pp_buf *out, const struct pp_finding *x, siz
         pp_buf_add_json_str(out, s->resource_ref);
         pp_buf_adds(out, "]}]");
         break;
-    case PP_ACTION_NONE:
-        break;
+    case PP_ACTION_NONE: break;
     }
     cJSON_Delete(updated);
     pp_buf_adds(out, "}");
@@ -324,8 +321,8 @@ static void write_card(struct pp_buf *out, const struct pp_finding *x, const cha
         pp_buf_init(&detail, PP_BUF_UNLIMITED);
         pp_buf_adds(&detail, x->detail ? x->detail : "");
         if (x->source && *x->source)
-            pp_buf_addf(&detail, "%s_Source: %s (rule %s)._", detail.len ? "\n\n" : "",
-                        x->source, x->rule_id);
+            pp_buf_addf(&detail, "%s_Source: %s (rule %s)._", detail.len ? "\n\n" : "", x->source,
+                        x->rule_id);
         pp_buf_add_json_str(out, detail.data ? detail.data : "");
         pp_buf_release(&detail);
     }
@@ -377,8 +374,7 @@ void pp_cds_cards_write(const struct pp_findings *f, const char *patient_id, con
 
 enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *request,
                                const char *name, const struct pp_cds_env *env,
-                               struct pp_findings *findings, struct pp_buf *out,
-                               struct pp_diag *d)
+                               struct pp_findings *findings, struct pp_buf *out, struct pp_diag *d)
 {
     struct pp_patient_set set;
     struct pp_cds_request req;
@@ -399,9 +395,8 @@ enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *re
     if (rc)
         goto out;
     if (strcmp(req.hook, svc->hook) != 0) {
-        rc = pp_diag_set(d, PP_ERR_INPUT, "hook",
-                         "service %s answers \"%s\" requests, not \"%s\"", svc->id, svc->hook,
-                         req.hook);
+        rc = pp_diag_set(d, PP_ERR_INPUT, "hook", "service %s answers \"%s\" requests, not \"%s\"",
+                         svc->id, svc->hook, req.hook);
         pp_diag_prefix_file(d, name);
         goto out;
     }

@@ -22,8 +22,8 @@
 
 /* One CDS service painpath offers (static). */
 struct pp_cds_service {
-    const char *id;          /* "opioid-order-sign" */
-    const char *hook;        /* "order-sign" */
+    const char *id;   /* "opioid-order-sign" */
+    const char *hook; /* "order-sign" */
     enum pp_opioid_hook opioid_hook;
     const char *title;
     const char *description;
@@ -74,9 +74,8 @@ struct pp_cds_env {
  * (d->where names the field: "hook", "context.patientId", "prefetch.item2.entry[0]...") or
  * its hook is not the service's (where = "hook"). Nothing is appended to `out` on error.
  */
-PP_MUST_CHECK enum pp_err pp_cds_service_run(const struct pp_cds_service *svc,
-                                             const cJSON *request, const char *name,
-                                             const struct pp_cds_env *env,
+PP_MUST_CHECK enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *request,
+                                             const char *name, const struct pp_cds_env *env,
                                              struct pp_findings *findings, struct pp_buf *out,
                                              struct pp_diag *d);
 

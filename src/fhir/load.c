@@ -179,58 +179,56 @@ void pp_fhir_diag_name(struct pp_diag *d, const char *name)
         set_where(d, name, 0, d->where);
 }
 
-/* Load `v` into `set` via a scratch set (path root empty). */
-static enum pp_err load_value(struct pp_patient_set *set, const cJSON *v, struct pp_diag *d)
+/* One input of a loader. */
+struct input {
+    enum { IN_VALUE, IN_JSON_TEXT, IN_NDJSON_TEXT, IN_FILE } kind;
+    const cJSON *value;
+    const char *text;
+    size_t len;
+    const char *name; /* file path for IN_FILE */
+};
+
+static enum pp_err load_into(struct pp_patient_set *set, const struct input *in,
+                             struct pp_diag *d);
+
+static enum pp_err value_into(struct pp_patient_set *set, const cJSON *v, const char *name,
+                              struct pp_diag *d)
 {
-    struct pp_patient_set tmp;
     struct pp_fhir_conv c;
     enum pp_err rc;
 
-    pp_fhir_patient_set_init(&tmp);
     memset(&c, 0, sizeof(c));
-    c.set = &tmp;
+    c.set = set;
     c.d = d;
     rc = pp_fhir_conv_value(&c, v);
-    if (rc == PP_OK)
-        pp_fhir_patient_set_merge(set, &tmp);
-    pp_fhir_patient_set_release(&tmp);
-    return rc;
-}
-
-enum pp_err pp_fhir_load_json(struct pp_patient_set *set, const cJSON *root, const char *name,
-                              struct pp_diag *d)
-{
-    enum pp_err rc = load_value(set, root, d);
     if (rc)
         pp_fhir_diag_name(d, name);
     return rc;
 }
 
-enum pp_err pp_fhir_load_json_text(struct pp_patient_set *set, const char *text, size_t len,
-                                   const char *name, struct pp_diag *d)
+static enum pp_err json_text_into(struct pp_patient_set *set, const char *text, size_t len,
+                                  const char *name, struct pp_diag *d)
 {
     cJSON *root = NULL;
     enum pp_err rc = pp_json_parse_fast(text, len, name, &root, d);
     if (rc)
         return rc;
-    rc = pp_fhir_load_json(set, root, name, d);
+    rc = value_into(set, root, name, d);
     cJSON_Delete(root);
     return rc;
 }
 
-enum pp_err pp_fhir_load_ndjson_text(struct pp_patient_set *set, const char *text, size_t len,
-                                     const char *name, struct pp_diag *d)
+static enum pp_err ndjson_text_into(struct pp_patient_set *set, const char *text, size_t len,
+                                    const char *name, struct pp_diag *d)
 {
-    struct pp_patient_set tmp;
     struct pp_fhir_conv c;
     const char *p = text, *end = text + len;
     enum pp_err rc = PP_OK;
     int line = 0;
 
     name = name ? name : "input";
-    pp_fhir_patient_set_init(&tmp);
     memset(&c, 0, sizeof(c));
-    c.set = &tmp;
+    c.set = set;
     c.d = d;
     while (p < end && !rc) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -259,9 +257,6 @@ enum pp_err pp_fhir_load_ndjson_text(struct pp_patient_set *set, const char *tex
         }
         p = nl ? nl + 1 : end;
     }
-    if (rc == PP_OK)
-        pp_fhir_patient_set_merge(set, &tmp);
-    pp_fhir_patient_set_release(&tmp);
     return rc;
 }
 
@@ -271,21 +266,125 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-enum pp_err pp_fhir_load_file(struct pp_patient_set *set, const char *path, struct pp_diag *d)
+/* The whole file in one read when its size is known up front. Caller frees *data. */
+static enum pp_err read_file(const char *path, char **data, size_t *len, struct pp_diag *d)
 {
     struct pp_buf b;
+    struct stat st;
+    FILE *f;
     enum pp_err rc;
 
+    *data = NULL;
+    *len = 0;
+    f = fopen(path, "rb");
+    if (!f)
+        return pp_diag_set(d, PP_ERR_IO, path, "cannot open: %s", strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+        size_t size = (size_t)st.st_size, got;
+        if (size > PP_FHIR_MAX_FILE) {
+            fclose(f);
+            return pp_diag_set(d, PP_ERR_LIMIT, path, "file is larger than the %zu-byte limit",
+                               PP_FHIR_MAX_FILE);
+        }
+        *data = pp_xmalloc(size + 1);
+        got = fread(*data, 1, size, f);
+        if (got == size && fgetc(f) == EOF && !ferror(f)) {
+            (*data)[size] = '\0';
+            *len = size;
+            fclose(f);
+            return PP_OK;
+        }
+        free(*data); /* it changed under us: read it the slow way */
+        *data = NULL;
+    }
+    fclose(f);
     pp_buf_init(&b, PP_FHIR_MAX_FILE);
     rc = pp_buf_read_file(&b, path, d);
-    if (rc == PP_OK) {
-        if (ends_with(path, ".ndjson"))
-            rc = pp_fhir_load_ndjson_text(set, b.data, b.len, path, d);
-        else
-            rc = pp_fhir_load_json_text(set, b.data, b.len, path, d);
-    }
+    if (rc == PP_OK)
+        *data = pp_buf_detach(&b, len);
     pp_buf_release(&b);
     return rc;
+}
+
+static enum pp_err load_into(struct pp_patient_set *set, const struct input *in,
+                             struct pp_diag *d)
+{
+    switch (in->kind) {
+    case IN_VALUE:
+        return value_into(set, in->value, in->name, d);
+    case IN_JSON_TEXT:
+        return json_text_into(set, in->text, in->len, in->name, d);
+    case IN_NDJSON_TEXT:
+        return ndjson_text_into(set, in->text, in->len, in->name, d);
+    case IN_FILE: {
+        struct input text = {.name = in->name};
+        char *data;
+        enum pp_err rc = read_file(in->name, &data, &text.len, d);
+        if (rc)
+            return rc;
+        text.text = data;
+        text.kind = ends_with(in->name, ".ndjson") ? IN_NDJSON_TEXT : IN_JSON_TEXT;
+        rc = load_into(set, &text, d);
+        free(data);
+        return rc;
+    }
+    }
+    return PP_ERR_INTERNAL;
+}
+
+/* True when the set holds nothing at all (so "unchanged" after an error means "empty"). */
+static bool set_is_empty(const struct pp_patient_set *set)
+{
+    return set->n_records == 0 && set->n_counts == 0;
+}
+
+/* load_into, all-or-nothing: straight into an empty set (emptied again on error), else
+ * through a scratch set merged on success. */
+static enum pp_err load_atomic(struct pp_patient_set *set, const struct input *in,
+                               struct pp_diag *d)
+{
+    struct pp_patient_set tmp;
+    enum pp_err rc;
+
+    if (set_is_empty(set)) {
+        rc = load_into(set, in, d);
+        if (rc)
+            pp_fhir_patient_set_release(set);
+        return rc;
+    }
+    pp_fhir_patient_set_init(&tmp);
+    rc = load_into(&tmp, in, d);
+    if (rc == PP_OK)
+        pp_fhir_patient_set_merge(set, &tmp);
+    pp_fhir_patient_set_release(&tmp);
+    return rc;
+}
+
+enum pp_err pp_fhir_load_json(struct pp_patient_set *set, const cJSON *root, const char *name,
+                              struct pp_diag *d)
+{
+    struct input in = {.kind = IN_VALUE, .value = root, .name = name};
+    return load_atomic(set, &in, d);
+}
+
+enum pp_err pp_fhir_load_json_text(struct pp_patient_set *set, const char *text, size_t len,
+                                   const char *name, struct pp_diag *d)
+{
+    struct input in = {.kind = IN_JSON_TEXT, .text = text, .len = len, .name = name};
+    return load_atomic(set, &in, d);
+}
+
+enum pp_err pp_fhir_load_ndjson_text(struct pp_patient_set *set, const char *text, size_t len,
+                                     const char *name, struct pp_diag *d)
+{
+    struct input in = {.kind = IN_NDJSON_TEXT, .text = text, .len = len, .name = name};
+    return load_atomic(set, &in, d);
+}
+
+enum pp_err pp_fhir_load_file(struct pp_patient_set *set, const char *path, struct pp_diag *d)
+{
+    struct input in = {.kind = IN_FILE, .name = path};
+    return load_atomic(set, &in, d);
 }
 
 /* ---- directories ---- */
@@ -381,8 +480,10 @@ enum pp_err pp_fhir_load_dir(struct pp_patient_set *set, const char *dir, bool k
         return rc;
     pp_fhir_patient_set_init(&tmp);
     for (size_t i = 0; i < n; i++) {
+        struct input in = {.kind = IN_FILE, .name = paths[i]};
         struct pp_diag one;
-        enum pp_err frc = pp_fhir_load_file(keep_going ? set : &tmp, paths[i], &one);
+        /* all-or-nothing: every file straight into one scratch set, merged at the end */
+        enum pp_err frc = keep_going ? load_atomic(set, &in, &one) : load_into(&tmp, &in, &one);
         if (frc == PP_OK) {
             rep->files_loaded++;
             continue;
@@ -394,8 +495,15 @@ enum pp_err pp_fhir_load_dir(struct pp_patient_set *set, const char *dir, bool k
             break;
         }
     }
-    if (!keep_going && rc == PP_OK)
-        pp_fhir_patient_set_merge(set, &tmp);
+    if (!keep_going && rc == PP_OK) {
+        if (set_is_empty(set)) {
+            pp_fhir_patient_set_release(set);
+            *set = tmp; /* nothing to merge with: take the scratch set whole */
+            pp_fhir_patient_set_init(&tmp);
+        } else {
+            pp_fhir_patient_set_merge(set, &tmp);
+        }
+    }
     pp_fhir_patient_set_release(&tmp);
     pp_fhir_paths_free(paths, n);
     return rc;

@@ -211,88 +211,65 @@ bool pp_json_bool(const cJSON *obj, const char *key, bool *out)
     return true;
 }
 
-/* ---- pp_json_parse_fast: one pass for UTF-8 and depth (added by src/fhir) ---- */
+/* ---- pp_json_parse_fast (added by src/fhir) ---- */
 
-#define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
-/* Validate the UTF-8 sequence at *p (lead byte >= 0x80) and step past it. */
-static bool utf8_step(const unsigned char **p, const unsigned char *end)
+/* pp_utf8_invalid_at(text, len) == len, skipping ASCII sixteen bytes at a time. */
+static bool utf8_valid_fast(const char *text, size_t len)
 {
-    size_t at = pp_utf8_invalid_at((const char *)*p, (size_t)(end - *p) < 4 ? (size_t)(end - *p)
-                                                                            : 4);
-    const unsigned char c = **p;
-    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    /* the window holds the whole sequence: invalid_at > 0 means it was accepted */
-    if (at == 0 || (size_t)(end - *p) < n)
-        return false;
-    *p += n;
+    const char *s = text, *end = text + len;
+    while (s < end) {
+        while (end - s >= 16) {
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + 8, 8);
+            if ((a | b) & HIGHS)
+                break;
+            s += 16;
+        }
+        if (s >= end)
+            break;
+        if ((unsigned char)*s < 0x80) {
+            s++;
+        } else {
+            /* one sequence: the validator accepts it when it stops past its first byte */
+            size_t window = (size_t)(end - s) < 4 ? (size_t)(end - s) : 4;
+            unsigned char c = (unsigned char)*s;
+            size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (pp_utf8_invalid_at(s, window) == 0 || window < n)
+                return false;
+            s += n;
+        }
+    }
     return true;
 }
 
-/* True when text is valid UTF-8 and nested no deeper than PP_JSON_MAX_DEPTH (as
- * pp_utf8_invalid_at and the depth check of pp_json_parse decide, for input cJSON accepts). */
-static bool scan_ok(const char *text, size_t len)
+/* The deepest nesting of arrays and objects is at most PP_JSON_MAX_DEPTH (the same count
+ * as the text check of pp_json_parse: every container, empty or not, is one level). */
+static bool depth_ok(const cJSON *root)
 {
-    const unsigned char *s = (const unsigned char *)text, *end = s + len;
-    int depth = 0;
+    const cJSON *stack[PP_JSON_MAX_DEPTH];
+    int top = 0;
+    const cJSON *n = root;
 
-    while (s < end) {
-        unsigned char ch = *s;
-        if (ch >= 0x80) {
-            if (!utf8_step(&s, end))
+    for (;;) {
+        if (cJSON_IsObject(n) || cJSON_IsArray(n)) {
+            if (top + 1 > PP_JSON_MAX_DEPTH)
                 return false;
-            continue;
-        }
-        if (ch == ' ') {
-            /* pretty-printed input: skip indentation eight bytes at a time */
-            s++;
-            while (end - s >= 8) {
-                uint64_t w;
-                memcpy(&w, s, 8);
-                if (w != 0x2020202020202020ull)
-                    break;
-                s += 8;
+            if (n->child) {
+                stack[top++] = n;
+                n = n->child;
+                continue;
             }
-            continue;
         }
-        if (ch == '{' || ch == '[') {
-            if (++depth > PP_JSON_MAX_DEPTH)
-                return false;
-        } else if (ch == '}' || ch == ']') {
-            depth--;
-        } else if (ch == '"') {
-            s++;
-            while (s < end) {
-                /* skip eight bytes at a time while none is '"', '\\' or >= 0x80 */
-                while (end - s >= 8) {
-                    uint64_t w, q, b;
-                    memcpy(&w, s, 8);
-                    q = w ^ (ONES * '"');
-                    b = w ^ (ONES * '\\');
-                    if ((((q - ONES) & ~q) | ((b - ONES) & ~b) | w) & HIGHS)
-                        break;
-                    s += 8;
-                }
-                if (s >= end || *s == '"')
-                    break;
-                if (*s == '\\') {
-                    if (end - s < 2)
-                        return true; /* unterminated: cJSON will say so */
-                    s += 2;
-                } else if (*s >= 0x80) {
-                    if (!utf8_step(&s, end))
-                        return false;
-                } else {
-                    s++;
-                }
-            }
-            if (s >= end)
+        while (!n->next) {
+            if (!top)
                 return true;
+            n = stack[--top];
         }
-        s++; /* past the structural character or the closing quote */
+        n = n->next;
     }
-    return true;
 }
 
 enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name, cJSON **out,
@@ -302,11 +279,12 @@ enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name, c
     cJSON *root;
 
     *out = NULL;
-    if (scan_ok(text, len)) {
+    /* cJSON's own nesting limit (1000) keeps its recursion safe before depth_ok runs */
+    if (utf8_valid_fast(text, len)) {
         root = cJSON_ParseWithLengthOpts(text, len, &endp, 0);
         if (root) {
             const char *rest = skip_ws(endp, text + len);
-            if (rest >= text + len || !*rest) {
+            if ((rest >= text + len || !*rest) && depth_ok(root)) {
                 *out = root;
                 return PP_OK;
             }

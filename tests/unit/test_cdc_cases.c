@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -155,10 +157,11 @@ static bool rule_in_rec(const char *id, const char *rec)
 /* The expectation from a file name: 1 fire, 0 not, -1 the name does not say. */
 static int name_expectation(const char *rel, const char **why)
 {
-    static const char *const neg[] = {"-out-", "-without-", "exclusion", "less-than",
-                                      "on-naloxone", "-not-"};
-    static const char *const pos[] = {"-in-", "-with-", "greater-than", "on-benzodiazepine",
-                                      "substance-abuse", "no-screenings", "POS-", "illicit"};
+    static const char *const neg[] = {"-out-",     "-without-",   "exclusion",
+                                      "less-than", "on-naloxone", "-not-"};
+    static const char *const pos[] = {
+        "-in-",          "-with-", "greater-than", "on-benzodiazepine", "substance-abuse",
+        "no-screenings", "POS-",   "illicit"};
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
     for (size_t i = 0; i < sizeof(name_hints) / sizeof(name_hints[0]); i++) {
@@ -334,8 +337,8 @@ static void run_case(struct state *s, const char *path)
                fired ? "fires" : "is silent", expect ? "a card" : "no card", why,
                listed ? " — listed as expected-to-differ but agrees now" : "");
         for (size_t i = 0; i < fs.n; i++)
-            printf("      %s %s: %s\n", pp_severity_name(fs.items[i].severity),
-                   fs.items[i].rule_id, fs.items[i].summary);
+            printf("      %s %s: %s\n", pp_severity_name(fs.items[i].severity), fs.items[i].rule_id,
+                   fs.items[i].summary);
     }
     cJSON_Delete(root);
     pp_findings_release(&fs);
@@ -371,8 +374,9 @@ static void test_cdc_cases__every_request_agrees(void **unused)
     snprintf(dir, sizeof(dir), "%s/opioid-cds-r4/requests", root);
     if (pp_fhir_list_dir(dir, &paths, &n, &skipped, &d) != PP_OK)
         fail_msg("%s: %s", d.where, d.what);
-    printf("CDC opioid CDS examples (cqframework/opioid-cds-r4), now = 2023-05-01, %zu value sets\n",
-           rep.sets_loaded);
+    printf(
+        "CDC opioid CDS examples (cqframework/opioid-cds-r4), now = 2023-05-01, %zu value sets\n",
+        rep.sets_loaded);
     for (size_t i = 0; i < n; i++) {
         const char *base = strrchr(paths[i], '/');
         if (strstr(paths[i], "/HelloWorld/") || (base && strcmp(base, "/FIXLOG.tsv") == 0))
@@ -400,10 +404,247 @@ static void test_cdc_cases__every_request_agrees(void **unused)
     free(s);
 }
 
+/* ---- the service's response shape and the CLI contract ------------------------------- */
+
+static const char request_json[] =
+    "{\"hookInstance\":\"h1\",\"hook\":\"order-sign\",\"context\":{\"userId\":"
+    "\"Practitioner/1\",\"patientId\":\"Patient/p1\",\"draftOrders\":{\"resourceType\":"
+    "\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{\"resourceType\":"
+    "\"MedicationRequest\",\"id\":\"d1\",\"status\":\"draft\",\"intent\":\"order\","
+    "\"category\":[{\"coding\":[{\"code\":\"community\"}]}],\"medicationCodeableConcept\":"
+    "{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":"
+    "\"1049621\",\"display\":\"oxycodone hydrochloride 5 MG Oral Tablet\"}]},\"subject\":"
+    "{\"reference\":\"Patient/p1\"},\"authoredOn\":\"2023-05-01\",\"dosageInstruction\":"
+    "[{\"timing\":{\"repeat\":{\"frequency\":1,\"period\":4,\"periodUnit\":\"h\"}},"
+    "\"doseAndRate\":[{\"doseQuantity\":{\"value\":2,\"unit\":\"tablet\"}}]}],"
+    "\"dispenseRequest\":{\"numberOfRepeatsAllowed\":1,\"quantity\":{\"value\":96,"
+    "\"unit\":\"tablet\"},\"expectedSupplyDuration\":{\"value\":8,\"unit\":\"days\","
+    "\"system\":\"http://unitsofmeasure.org\",\"code\":\"d\"}}}}]}},\"prefetch\":{\"patient\":"
+    "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"1970-01-01\"}}}";
+
+/* Run opioid-order-sign on request_json; the response text (caller frees). */
+static char *respond(void)
+{
+    struct pp_policy p;
+    struct pp_terms t;
+    struct pp_findings fs;
+    struct pp_buf out;
+    struct pp_diag d;
+    struct pp_cds_env env;
+    cJSON *root = NULL;
+    char *text;
+
+    pp_policy_init(&p);
+    pp_terms_init_builtin(&t);
+    pp_findings_init(&fs);
+    pp_buf_init(&out, PP_BUF_UNLIMITED);
+    env.now = pp_day_from_ymd(2023, 5, 1);
+    env.policy = &p;
+    env.terms = &t;
+    env.codes = NULL;
+    assert_int_equal(pp_json_parse(request_json, strlen(request_json), "req", &root, &d), PP_OK);
+    if (pp_cds_service_run(pp_cds_service_find("opioid-order-sign"), root, "req", &env, &fs, &out,
+                           &d) != PP_OK)
+        fail_msg("%s: %s", d.where, d.what);
+    text = pp_buf_detach(&out, NULL);
+    cJSON_Delete(root);
+    pp_findings_release(&fs);
+    pp_terms_release(&t);
+    return text;
+}
+
+static const cJSON *card_of(const cJSON *root, const char *rule)
+{
+    const cJSON *card;
+    cJSON_ArrayForEach(card, pp_json_arr(root, "cards"))
+    {
+        const cJSON *topic = pp_json_obj(pp_json_obj(card, "source"), "topic");
+        if (strcmp(pp_json_str(topic, "code"), rule) == 0)
+            return card;
+    }
+    fail_msg("no %s card", rule);
+    return NULL;
+}
+
+static const cJSON *first_action(const cJSON *card)
+{
+    const cJSON *sugg = cJSON_GetArrayItem(pp_json_arr(card, "suggestions"), 0);
+    assert_non_null(sugg);
+    assert_non_null(pp_json_str(sugg, "uuid"));
+    return cJSON_GetArrayItem(pp_json_arr(sugg, "actions"), 0);
+}
+
+static void test_cdc_cases__cards_and_actions(void **unused)
+{
+    char *a = respond(), *b = respond();
+    struct pp_diag d;
+    cJSON *root = NULL;
+    const cJSON *card, *action, *res, *disp;
+    double v;
+
+    (void)unused;
+    assert_string_equal(a, b); /* deterministic uuids */
+    assert_int_equal(pp_json_parse(a, strlen(a), "response", &root, &d), PP_OK);
+    /* 2 tablets of 5 mg every 4 h = 60 mg/day oxycodone = 90 MME/day, 8 days for acute pain */
+    card = card_of(root, "CDC22-REC06");
+    assert_string_equal(pp_json_str(card, "indicator"), "warning");
+    assert_string_equal(pp_json_str(card, "selectionBehavior"), "at-most-one");
+    assert_non_null(strstr(pp_json_str(card, "detail"), "CLINICAL-FACTS"));
+    assert_non_null(pp_json_str(pp_json_obj(card, "source"), "url"));
+    action = first_action(card);
+    assert_string_equal(pp_json_str(action, "type"), "update");
+    res = pp_json_obj(action, "resource");
+    assert_string_equal(pp_json_str(res, "id"), "d1");
+    disp = pp_json_obj(res, "dispenseRequest");
+    assert_true(pp_json_num(pp_json_obj(disp, "expectedSupplyDuration"), "value", &v) && v == 7);
+    assert_true(pp_json_num(pp_json_obj(disp, "quantity"), "value", &v) && v == 84);
+    assert_true(pp_json_num(disp, "numberOfRepeatsAllowed", &v) && v == 0);
+    /* naloxone: a draft MedicationRequest for the patient */
+    card = card_of(root, "CDC22-REC08");
+    action = first_action(card);
+    assert_string_equal(pp_json_str(action, "type"), "create");
+    res = pp_json_obj(action, "resource");
+    assert_string_equal(pp_json_str(res, "resourceType"), "MedicationRequest");
+    assert_string_equal(pp_json_str(pp_json_obj(res, "subject"), "reference"), "Patient/p1");
+    assert_non_null(pp_json_obj(res, "medicationCodeableConcept"));
+    /* the practice's short course: also an update to 7 days */
+    action = first_action(card_of(root, "PRACTICE-SHORT-COURSE"));
+    assert_string_equal(pp_json_str(action, "type"), "update");
+    cJSON_Delete(root);
+    free(a);
+    free(b);
+}
+
+static void test_cdc_cases__discovery(void **unused)
+{
+    struct pp_buf b;
+    struct pp_diag d;
+    cJSON *root = NULL;
+    const cJSON *svc;
+    int n = 0;
+
+    (void)unused;
+    pp_buf_init(&b, PP_BUF_UNLIMITED);
+    pp_cds_discovery_write(&b);
+    assert_int_equal(pp_json_parse(b.data, b.len, "discovery", &root, &d), PP_OK);
+    cJSON_ArrayForEach(svc, pp_json_arr(root, "services"))
+    {
+        const cJSON *pre = pp_json_obj(svc, "prefetch");
+        assert_non_null(pp_cds_service_find(pp_json_str(svc, "id")));
+        assert_string_equal(pp_cds_service_find(pp_json_str(svc, "id"))->hook,
+                            pp_json_str(svc, "hook"));
+        assert_non_null(pp_json_str(svc, "title"));
+        assert_non_null(pp_json_str(svc, "description"));
+        assert_string_equal(pp_json_str(pre, "patient"), "Patient/{{context.patientId}}");
+        assert_non_null(pp_json_str(pre, "medicationRequests"));
+        assert_non_null(pp_json_str(pre, "labObservations"));
+        n++;
+    }
+    assert_int_equal(n, 3);
+    cJSON_Delete(root);
+    pp_buf_release(&b);
+}
+
+/* Run `painpath cds ARGS < input`; exit code, stdout and stderr (caller frees). */
+static int run_cli(const char *args, const char *input, char **out, char **err)
+{
+    const char *bin = getenv("PP_BIN");
+    char in_path[] = "/tmp/pp_cds_in_XXXXXX", out_path[] = "/tmp/pp_cds_out_XXXXXX",
+         err_path[] = "/tmp/pp_cds_err_XXXXXX";
+    char cmd[4096];
+    int fd, status;
+    struct pp_buf b;
+    struct pp_diag d;
+    FILE *f;
+
+    if (!bin || !*bin)
+        fail_msg("PP_BIN is not set: it must name the painpath binary");
+    fd = mkstemp(in_path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs(input, f);
+    fclose(f);
+    fd = mkstemp(out_path);
+    close(fd);
+    fd = mkstemp(err_path);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "'%s' cds %s <'%s' >'%s' 2>'%s'", bin, args, in_path, out_path,
+             err_path);
+    status = system(cmd);
+    pp_buf_init(&b, PP_BUF_UNLIMITED);
+    assert_int_equal(pp_buf_read_file(&b, out_path, &d), PP_OK);
+    *out = pp_buf_detach(&b, NULL);
+    assert_int_equal(pp_buf_read_file(&b, err_path, &d), PP_OK);
+    *err = pp_buf_detach(&b, NULL);
+    unlink(in_path);
+    unlink(out_path);
+    unlink(err_path);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void test_cdc_cases__cli_contract(void **unused)
+{
+    char *out, *err;
+    (void)unused;
+
+    assert_int_equal(run_cli("opioid-order-sign --now 2023-05-01", request_json, &out, &err), 0);
+    assert_non_null(strstr(out, "\"cards\""));
+    assert_non_null(strstr(out, "CDC22-REC06"));
+    free(out);
+    free(err);
+
+    /* malformed JSON: line:column and what was expected, nothing on stdout */
+    assert_int_equal(
+        run_cli("opioid-order-sign", "{\"hook\": \"order-sign\",\n  \"context\": }", &out, &err),
+        2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "<stdin>:2:14"));
+    free(out);
+    free(err);
+
+    /* valid JSON that is not a CDS Hooks request: the field is named */
+    assert_int_equal(run_cli("opioid-order-sign", "{\"resourceType\": \"Patient\"}", &out, &err),
+                     2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "hook"));
+    free(out);
+    free(err);
+    assert_int_equal(run_cli("opioid-order-sign", "[1, 2]", &out, &err), 2);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+
+    /* a request for another hook */
+    assert_int_equal(run_cli("opioid-patient-view", request_json, &out, &err), 2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "patient-view"));
+    free(out);
+    free(err);
+
+    /* unknown service, missing service */
+    assert_int_equal(run_cli("opioid-encounter-start", request_json, &out, &err), 2);
+    assert_non_null(strstr(err, "unknown service"));
+    free(out);
+    free(err);
+    assert_int_equal(run_cli("", request_json, &out, &err), 2);
+    free(out);
+    free(err);
+
+    /* discovery */
+    assert_int_equal(run_cli("--list", "", &out, &err), 0);
+    assert_non_null(strstr(out, "\"opioid-patient-view\""));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cdc_cases__every_request_agrees),
+        cmocka_unit_test(test_cdc_cases__cards_and_actions),
+        cmocka_unit_test(test_cdc_cases__discovery),
+        cmocka_unit_test(test_cdc_cases__cli_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
