@@ -10,6 +10,7 @@ static const struct pp_command commands[] = {
     {"mme", pp_cmd_mme, "MME per order and per patient from FHIR files"},
     {"cds", pp_cmd_cds, "run a CDS Hooks service on a request read from stdin"},
     {"check", pp_cmd_check, "all opioid-safety findings for the patients in FHIR files"},
+    {"rules", pp_cmd_rules, "print every rule: id, statement, source, policy keys"},
     {"policy", pp_cmd_policy, "print the policy keys, their values and sources"},
     {"version", pp_cmd_version, "print the version"},
 };

@@ -16,6 +16,7 @@ int pp_cmd_mme(int argc, char **argv);
 int pp_cmd_cds(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_policy(int argc, char **argv);
+int pp_cmd_rules(int argc, char **argv);
 int pp_cmd_version(int argc, char **argv);
 
 #endif

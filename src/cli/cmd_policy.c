@@ -11,7 +11,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: painpath policy [--policy FILE] [--format table|json]\n"
+    fprintf(out, "usage: painpath policy [--policy FILE] [--format table|json|markdown]\n"
                  "Prints every threshold painpath uses: key, value, unit, source.\n");
 }
 
@@ -26,6 +26,13 @@ int pp_cmd_policy(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             goto out;
+        }
+        if (strcmp(argv[i], "--format=markdown") == 0 ||
+            (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "markdown") == 0)) {
+            o.markdown = true;
+            i += argv[i][8] == '\0';
+            continue;
         }
         t = pp_cli_opts_take(&o, argc, argv, &i, "policy");
         if (t < 0) {
@@ -63,6 +70,23 @@ int pp_cmd_policy(int argc, char **argv)
         pp_buf_adds(&b, "}\n");
         fputs(b.data, stdout);
         pp_buf_release(&b);
+        goto out;
+    }
+    if (o.markdown) {
+        printf("| key | default | unit | meaning | source |\n|---|---|---|---|---|\n");
+        for (size_t i = 0; i < pp_policy_key_count(); i++) {
+            const struct pp_policy_key *k = pp_policy_key_at(i);
+            double v = 0;
+            if (!pp_policy_get(&o.policy, k->key, &v))
+                continue;
+            printf("| `%s` | ", k->key);
+            if (strcmp(k->key, "mme_table") == 0)
+                printf("%s", v == 2016 ? "cdc2016" : "cdc2022");
+            else
+                printf("%g", v);
+            printf(" | %s | %s | %s%s |\n", k->unit, k->meaning, k->source,
+                   k->unconfirmed ? " **(unconfirmed: configurable)**" : "");
+        }
         goto out;
     }
     printf("%-32s %-10s %-16s %s\n", "KEY", "VALUE", "UNIT", "SOURCE");

@@ -27,6 +27,7 @@ struct pp_cli_opts {
     int threads;                /* --threads N (0 = number of cores) */
     const char *valuesets_dir;
     const char *policy_file;
+    bool markdown; /* --format markdown, for the commands that document themselves */
 };
 
 void pp_cli_opts_init(struct pp_cli_opts *o);

@@ -24,7 +24,7 @@ struct key_def {
 #define F(field) offsetof(struct pp_policy, field)
 
 static const struct key_def keys[] = {
-    {{"mme_table", "cdc2022|cdc2016", "CLINICAL-FACTS §1.2 (2022 clinical table default)", false,
+    {{"mme_table", "cdc2022 or cdc2016", "CLINICAL-FACTS §1.2 (2022 clinical table default)", false,
       "conversion-factor table; never mixed"},
      K_TABLE, F(mme_table), PP_MME_TABLE_CDC2022, 0, 1},
     {{"mme_caution", "MME/day", "CLINICAL-FACTS §1.4 \"pause and carefully reassess\" >= 50",
