@@ -7,6 +7,7 @@
 #   make bench      Release build, then bench/run.sh
 #   make fuzz       longer libFuzzer runs (FUZZ_SECONDS per target, FUZZ_TARGETS to pick)
 #   make format     clang-format -i on src tests bench
+#   make docs       regenerate the rule and policy tables of docs/CLINICAL-RULES.md
 #   make clean      remove every build directory
 
 JOBS        ?= 2
@@ -16,7 +17,9 @@ PAINPATH    := ./$(BUILD)/painpath
 DEMO        ?= examples/clinic-demo.json
 # What `make run` shows: painpath subcommands separated by ';'. Exit status 1 means
 # "there are findings" and is fine here; 2 or more fails the run.
-RUN         ?= mme --format table $(DEMO) ; check --format table $(DEMO)
+# The demo clinic's orders are dated around DEMO_NOW, so it is evaluated on that day.
+DEMO_NOW    ?= 2026-11-27
+RUN         ?= mme --now $(DEMO_NOW) $(DEMO) ; check --now $(DEMO_NOW) $(DEMO)
 FUZZ_SECONDS ?= 300
 DEPS        := bash scripts/deps.sh
 FORMAT_DIRS := src tests bench
@@ -28,7 +31,7 @@ MAKEFLAGS += --no-print-directory
 # One thing at a time at this level (apt and CMake do not like company); the builds
 # themselves run JOBS compilers in parallel.
 .NOTPARALLEL:
-.PHONY: all build run check test bench fuzz format format-check clean help \
+.PHONY: all build run check test bench fuzz format format-check clean help docs \
         deps deps-build deps-check deps-bench deps-format \
         check-gcc check-clang check-asan check-fuzz
 
@@ -63,6 +66,10 @@ run: build
 	    $(PAINPATH) $$cmd; rc=$$?; \
 	    [ $$rc -le 1 ] || { echo "painpath exited $$rc"; exit $$rc; }; \
 	done
+
+docs: build
+	@bash scripts/gen-docs.sh $(PAINPATH)
+	@echo "docs/CLINICAL-RULES.md regenerated from $(PAINPATH)"
 
 # ---- tests ------------------------------------------------------------------------------
 check: deps-check

@@ -41,4 +41,4 @@ for r in res:
 PY
 
 echo "== in-memory evaluation per patient (parsing excluded)"
-"$BUILD/bench_eval" "$SYN"
+"$BUILD/bench/bench_eval" "$SYN"

@@ -20,7 +20,7 @@ check   clang
 check   @clang-rt
 check   llvm
 bench   hyperfine
-bench   python3
+check   python3
 format  clang-format
 '
 
