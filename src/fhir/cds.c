@@ -30,9 +30,9 @@ static enum pp_err opt_str(struct pp_fhir_conv *c, struct pp_arena *a, const cJS
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = NULL;
-    if (!v || cJSON_IsNull(v))
+    if (!v || pp_fhir_is_null(v))
         return PP_OK;
-    if (!cJSON_IsString(v))
+    if (!pp_fhir_is_string(v))
         return pp_fhir_type_error(c, v, "a string");
     *out = pp_arena_strdup(a, v->valuestring);
     return PP_OK;
@@ -104,7 +104,7 @@ static enum pp_err read_selections(struct pp_fhir_conv *c, struct pp_cds_request
     size_t n = 0;
     int i = 0;
 
-    if (!cJSON_IsArray(sel))
+    if (!pp_fhir_is_array(sel))
         return pp_fhir_type_error(c, sel, "an array");
     for (const cJSON *e = sel->child; e; e = e->next)
         n++;
@@ -113,7 +113,7 @@ static enum pp_err read_selections(struct pp_fhir_conv *c, struct pp_cds_request
     pp_fhir_path_push_key(c, "selections");
     for (const cJSON *e = sel->child; e; e = e->next, i++) {
         pp_fhir_path_push_index(c, i);
-        if (!cJSON_IsString(e))
+        if (!pp_fhir_is_string(e))
             return pp_fhir_type_error(c, e, "a string");
         req->selections[req->n_selections++] = pp_arena_strdup(&req->arena, e->valuestring);
         pp_fhir_path_pop(c);
@@ -125,9 +125,8 @@ static enum pp_err read_selections(struct pp_fhir_conv *c, struct pp_cds_request
 /* selected = drafts named by a selection (all drafts when there are no selections). */
 static void match_selections(struct pp_cds_request *req)
 {
-    req->selected_ids =
-        pp_arena_alloc(&req->arena, (req->n_draft_orders ? req->n_draft_orders : 1) *
-                                        sizeof(char *));
+    req->selected_ids = pp_arena_alloc(
+        &req->arena, (req->n_draft_orders ? req->n_draft_orders : 1) * sizeof(char *));
     for (size_t i = 0; i < req->n_draft_orders; i++) {
         bool take = !req->has_selections;
         for (size_t k = 0; k < req->n_selections && !take; k++)
@@ -149,27 +148,28 @@ static enum pp_err read_prefetch(struct pp_fhir_conv *c, struct pp_cds_request *
 {
     enum pp_err rc = PP_OK;
 
-    if (!prefetch || cJSON_IsNull(prefetch))
+    if (!prefetch || pp_fhir_is_null(prefetch))
         return PP_OK;
-    if (!cJSON_IsObject(prefetch))
+    if (!pp_fhir_is_object(prefetch))
         return pp_fhir_type_error(c, prefetch, "an object");
     pp_fhir_path_push_key(c, "prefetch");
     for (const cJSON *m = prefetch->child; m && !rc; m = m->next) {
         const cJSON *inner;
-        if (cJSON_IsNull(m))
+        if (pp_fhir_is_null(m))
             continue;
-        req->n_prefetch++;
         /* an entry-shaped wrapper {"response": {...}, "resource": {...}} (older servers) */
-        if (cJSON_IsObject(m) && !cJSON_GetObjectItemCaseSensitive(m, "resourceType") &&
+        if (pp_fhir_is_object(m) && !cJSON_GetObjectItemCaseSensitive(m, "resourceType") &&
             (inner = cJSON_GetObjectItemCaseSensitive(m, "resource")) != NULL) {
-            if (cJSON_IsNull(inner))
+            if (pp_fhir_is_null(inner))
                 continue;
+            req->n_prefetch++;
             pp_fhir_path_push_key(c, m->string);
             rc = pp_fhir_conv_value(c, inner);
             if (!rc)
                 pp_fhir_path_pop(c);
             continue;
         }
+        req->n_prefetch++;
         rc = pp_fhir_conv_value(c, m);
     }
     if (!rc)
@@ -185,7 +185,7 @@ static enum pp_err read_request(struct pp_fhir_conv *c, const cJSON *root,
     const char *p, *id;
     enum pp_err rc;
 
-    if (!cJSON_IsObject(root))
+    if (!pp_fhir_is_object(root))
         return pp_fhir_type_error(c, root, "an object (a CDS Hooks request)");
     if (!cJSON_GetObjectItemCaseSensitive(root, "hook"))
         return missing(c, "hook");
@@ -197,13 +197,13 @@ static enum pp_err read_request(struct pp_fhir_conv *c, const cJSON *root,
     ctx = cJSON_GetObjectItemCaseSensitive(root, "context");
     if (!ctx)
         return missing(c, "context");
-    if (!cJSON_IsObject(ctx))
+    if (!pp_fhir_is_object(ctx))
         return pp_fhir_type_error(c, ctx, "an object");
     pp_fhir_path_push_key(c, "context");
     pid = cJSON_GetObjectItemCaseSensitive(ctx, "patientId");
     if (!pid)
         return missing(c, "patientId");
-    if (!cJSON_IsString(pid) || !pid->valuestring[0])
+    if (!pp_fhir_is_string(pid) || !pid->valuestring[0])
         return pp_fhir_type_error(c, pid, "a non-empty string");
     if ((rc = opt_str(c, &req->arena, ctx, "userId", &req->user_id)) ||
         (rc = opt_str(c, &req->arena, ctx, "encounterId", &req->encounter_id)))
@@ -213,16 +213,18 @@ static enum pp_err read_request(struct pp_fhir_conv *c, const cJSON *root,
     for (p = strstr(id, "Patient/"); p; p = strstr(p + 1, "Patient/"))
         if (p == pid->valuestring || p[-1] == '/')
             id = p + 8;
+    if (!*id)
+        return pp_fhir_type_error(c, pid, "a patient id (\"Patient/ID\" or \"ID\")");
     req->patient_id = pp_arena_strdup(&req->arena, id);
     c->forced_patient = req->patient_id;
     /* make the patient's record exist even when nothing else names it */
     (void)pp_fhir_patient_set_get(c->set, req->patient_id);
 
     sel = cJSON_GetObjectItemCaseSensitive(ctx, "selections");
-    if (sel && !cJSON_IsNull(sel) && (rc = read_selections(c, req, sel)))
+    if (sel && !pp_fhir_is_null(sel) && (rc = read_selections(c, req, sel)))
         return rc;
     drafts = cJSON_GetObjectItemCaseSensitive(ctx, "draftOrders");
-    if (drafts && !cJSON_IsNull(drafts)) {
+    if (drafts && !pp_fhir_is_null(drafts)) {
         c->draft = true;
         rc = pp_fhir_conv_value(c, drafts);
         c->draft = false;
@@ -263,8 +265,7 @@ enum pp_err pp_fhir_cds_load(struct pp_patient_set *set, const cJSON *root, cons
 }
 
 enum pp_err pp_fhir_cds_load_text(struct pp_patient_set *set, const char *text, size_t len,
-                                  const char *name, struct pp_cds_request *req,
-                                  struct pp_diag *d)
+                                  const char *name, struct pp_cds_request *req, struct pp_diag *d)
 {
     cJSON *root = NULL;
     enum pp_err rc = pp_json_parse_fast(text, len, name, &root, d);

@@ -86,14 +86,14 @@ static void leave(struct pp_fhir_conv *c, const cJSON *v)
         pp_fhir_path_pop(c);
 }
 
-#define KEY(m, name) (strcmp((m)->string, (name)) == 0)
+#define KEY(m, name) PP_FHIR_KEY(m, name)
 
 /* ---- primitives ---- */
 
 /* A string member, copied into the current arena (out NULL: only checked). */
 static enum pp_err str(struct pp_fhir_conv *c, const cJSON *v, const char **out)
 {
-    if (!cJSON_IsString(v))
+    if (!pp_fhir_is_string(v))
         return pp_fhir_type_error(c, v, "a string");
     if (out)
         *out = pp_arena_strdup(c->arena, v->valuestring);
@@ -102,7 +102,7 @@ static enum pp_err str(struct pp_fhir_conv *c, const cJSON *v, const char **out)
 
 static enum pp_err number(struct pp_fhir_conv *c, const cJSON *v, double *out)
 {
-    if (!cJSON_IsNumber(v))
+    if (!pp_fhir_is_number(v))
         return pp_fhir_type_error(c, v, "a number");
     *out = v->valuedouble;
     return PP_OK;
@@ -110,7 +110,7 @@ static enum pp_err number(struct pp_fhir_conv *c, const cJSON *v, double *out)
 
 static enum pp_err integer(struct pp_fhir_conv *c, const cJSON *v, double *out)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+    if (!pp_fhir_is_number(v) || v->valuedouble != floor(v->valuedouble) ||
         fabs(v->valuedouble) > 2147483647.0)
         return pp_fhir_type_error(c, v, "an integer");
     *out = v->valuedouble;
@@ -119,7 +119,7 @@ static enum pp_err integer(struct pp_fhir_conv *c, const cJSON *v, double *out)
 
 static enum pp_err boolean(struct pp_fhir_conv *c, const cJSON *v, bool *out)
 {
-    if (!cJSON_IsBool(v))
+    if (!pp_fhir_is_bool(v))
         return pp_fhir_type_error(c, v, "a boolean (true or false)");
     *out = cJSON_IsTrue(v);
     return PP_OK;
@@ -128,7 +128,7 @@ static enum pp_err boolean(struct pp_fhir_conv *c, const cJSON *v, bool *out)
 /* A FHIR date / dateTime / instant as a day. */
 static enum pp_err date(struct pp_fhir_conv *c, const cJSON *v, pp_day *out)
 {
-    if (!cJSON_IsString(v))
+    if (!pp_fhir_is_string(v))
         return pp_fhir_type_error(c, v, "a string");
     if (pp_day_parse(v->valuestring, strlen(v->valuestring), out, c->d) != PP_OK) {
         pp_fhir_where(c, v, c->d->where, sizeof(c->d->where));
@@ -139,12 +139,12 @@ static enum pp_err date(struct pp_fhir_conv *c, const cJSON *v, pp_day *out)
 
 static enum pp_err object(struct pp_fhir_conv *c, const cJSON *v)
 {
-    return cJSON_IsObject(v) ? PP_OK : pp_fhir_type_error(c, v, "an object");
+    return pp_fhir_is_object(v) ? PP_OK : pp_fhir_type_error(c, v, "an object");
 }
 
 static enum pp_err array(struct pp_fhir_conv *c, const cJSON *v)
 {
-    return cJSON_IsArray(v) ? PP_OK : pp_fhir_type_error(c, v, "an array");
+    return pp_fhir_is_array(v) ? PP_OK : pp_fhir_type_error(c, v, "an array");
 }
 
 static size_t count_children(const cJSON *v)
@@ -158,7 +158,7 @@ static size_t count_children(const cJSON *v)
 /* ---- data types ---- */
 
 /* CodeableConcept. out NULL: only checked, nothing copied. */
-static enum pp_err concept(struct pp_fhir_conv *c, const cJSON *v, struct pp_concept *out)
+static enum pp_err codeable(struct pp_fhir_conv *c, const cJSON *v, struct pp_concept *out)
 {
     enum pp_err rc = object(c, v);
     if (rc)
@@ -173,10 +173,10 @@ static enum pp_err concept(struct pp_fhir_conv *c, const cJSON *v, struct pp_con
                 return rc;
             if (out) {
                 out->n_codings = count_children(m);
-                out->codings = out->n_codings
-                                   ? pp_arena_alloc(c->arena, out->n_codings *
-                                                                  sizeof(*out->codings))
-                                   : NULL;
+                out->codings =
+                    out->n_codings
+                        ? pp_arena_alloc(c->arena, out->n_codings * sizeof(*out->codings))
+                        : NULL;
             }
             enter(c, m);
             for (const cJSON *e = m->child; e; e = e->next, i++) {
@@ -211,7 +211,7 @@ static const char *raw_first_code(const cJSON *concept_json)
     const cJSON *coding = cJSON_GetObjectItemCaseSensitive(concept_json, "coding");
     for (const cJSON *e = coding ? coding->child : NULL; e; e = e->next) {
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-        if (cJSON_IsString(code))
+        if (pp_fhir_is_string(code))
             return code->valuestring;
     }
     return NULL;
@@ -220,7 +220,7 @@ static const char *raw_first_code(const cJSON *concept_json)
 /* A CodeableConcept reduced to its first code. */
 static enum pp_err concept_code(struct pp_fhir_conv *c, const cJSON *v, const char **out)
 {
-    enum pp_err rc = concept(c, v, NULL);
+    enum pp_err rc = codeable(c, v, NULL);
     if (!rc && !*out)
         *out = pp_arena_strdup(c->arena, raw_first_code(v));
     return rc;
@@ -240,7 +240,7 @@ static enum pp_err concepts(struct pp_fhir_conv *c, const cJSON *v, struct pp_co
     enter(c, v);
     for (const cJSON *e = v->child; e; e = e->next, i++) {
         pp_fhir_path_push_index(c, i);
-        if ((rc = concept(c, e, i == 0 ? first : NULL)))
+        if ((rc = codeable(c, e, i == 0 ? first : NULL)))
             return rc;
         if (code && !*code)
             *code = pp_arena_strdup(c->arena, raw_first_code(e));
@@ -343,10 +343,22 @@ static bool duration_days(double value, const char *unit, double *days)
         const char *unit;
         double days;
     } units[] = {
-        {"d", 1},        {"day", 1},          {"days", 1},         {"wk", 7},
-        {"week", 7},     {"weeks", 7},        {"mo", 30},          {"month", 30},
-        {"months", 30},  {"h", 1.0 / 24},     {"hr", 1.0 / 24},    {"hour", 1.0 / 24},
-        {"hours", 1.0 / 24}, {"min", 1.0 / 1440}, {"a", 365},      {"year", 365},
+        {"d", 1},
+        {"day", 1},
+        {"days", 1},
+        {"wk", 7},
+        {"week", 7},
+        {"weeks", 7},
+        {"mo", 30},
+        {"month", 30},
+        {"months", 30},
+        {"h", 1.0 / 24},
+        {"hr", 1.0 / 24},
+        {"hour", 1.0 / 24},
+        {"hours", 1.0 / 24},
+        {"min", 1.0 / 1440},
+        {"a", 365},
+        {"year", 365},
         {"years", 365},
     };
     if (!unit)
@@ -445,7 +457,7 @@ static enum pp_err timing(struct pp_fhir_conv *c, const cJSON *v, struct pp_dosa
         } else if (KEY(m, "code")) {
             if (!(rc = concept_code(c, m, &ds->timing_code)) && !ds->timing_code) {
                 const cJSON *text = cJSON_GetObjectItemCaseSensitive(m, "text");
-                if (cJSON_IsString(text))
+                if (pp_fhir_is_string(text))
                     ds->timing_code = pp_arena_strdup(c->arena, text->valuestring);
             }
         }
@@ -499,7 +511,7 @@ static enum pp_err dose_and_rate(struct pp_fhir_conv *c, const cJSON *v, struct 
             else if (KEY(m, "rateQuantity"))
                 rc = quantity(c, m, had_rate ? &spare.rate : &ds->rate);
             else if (KEY(m, "type"))
-                rc = concept(c, m, NULL);
+                rc = codeable(c, m, NULL);
             if (rc)
                 return rc;
         }
@@ -522,7 +534,7 @@ static enum pp_err dosage(struct pp_fhir_conv *c, const cJSON *v, struct pp_dosa
             rc = boolean(c, m, &b);
             ds->as_needed = ds->as_needed || b;
         } else if (KEY(m, "asNeededCodeableConcept")) {
-            rc = concept(c, m, NULL);
+            rc = codeable(c, m, NULL);
             ds->as_needed = true;
         } else if (KEY(m, "doseAndRate")) {
             rc = dose_and_rate(c, m, ds);
@@ -544,8 +556,8 @@ static enum pp_err dosages(struct pp_fhir_conv *c, const cJSON *v, struct pp_med
     if (rc)
         return rc;
     med->n_dosages = count_children(v);
-    med->dosages = med->n_dosages ? pp_arena_alloc(c->arena, med->n_dosages * sizeof(*med->dosages))
-                                  : NULL;
+    med->dosages =
+        med->n_dosages ? pp_arena_alloc(c->arena, med->n_dosages * sizeof(*med->dosages)) : NULL;
     enter(c, v);
     for (const cJSON *e = v->child; e; e = e->next, i++) {
         pp_fhir_path_push_index(c, i);
@@ -559,8 +571,7 @@ static enum pp_err dosages(struct pp_fhir_conv *c, const cJSON *v, struct pp_med
 
 /* ---- medication[x] and contained Medication ---- */
 
-static enum pp_err medication_ref(struct pp_fhir_conv *c, const cJSON *v,
-                                  struct pp_medication *med)
+static enum pp_err medication_ref(struct pp_fhir_conv *c, const cJSON *v, struct pp_medication *med)
 {
     const char *ref, *display;
     enum pp_err rc = reference(c, v, &ref, &display);
@@ -589,8 +600,8 @@ static enum pp_err resolve_contained(struct pp_fhir_conv *c, struct pp_medicatio
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "resourceType");
         const cJSON *code;
-        if (!cJSON_IsString(type) || strcmp(type->valuestring, "Medication") != 0 ||
-            !cJSON_IsString(id) || strcmp(id->valuestring, med->medication_ref + 1) != 0)
+        if (!pp_fhir_is_string(type) || strcmp(type->valuestring, "Medication") != 0 ||
+            !pp_fhir_is_string(id) || strcmp(id->valuestring, med->medication_ref + 1) != 0)
             continue;
         code = cJSON_GetObjectItemCaseSensitive(e, "code");
         if (code) {
@@ -598,7 +609,7 @@ static enum pp_err resolve_contained(struct pp_fhir_conv *c, struct pp_medicatio
             enum pp_err rc;
             pp_fhir_path_push_index(c, i);
             memset(&med->code, 0, sizeof(med->code));
-            if ((rc = concept(c, code, &med->code)))
+            if ((rc = codeable(c, code, &med->code)))
                 return rc;
             if (!med->code.text)
                 med->code.text = display;
@@ -674,18 +685,17 @@ static enum pp_replacement_reason reason_in_concept(const cJSON *concept_json)
         const cJSON *sys = cJSON_GetObjectItemCaseSensitive(e, "system");
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
         enum pp_replacement_reason r;
-        if (!cJSON_IsString(sys) || strcmp(sys->valuestring, REPLACEMENT_SYSTEM) != 0 ||
-            !cJSON_IsString(code))
+        if (!pp_fhir_is_string(sys) || strcmp(sys->valuestring, REPLACEMENT_SYSTEM) != 0 ||
+            !pp_fhir_is_string(code))
             continue;
         r = reason_in_text(code->valuestring);
         if (r)
             return r;
     }
-    return cJSON_IsString(text) ? reason_in_text(text->valuestring) : PP_REPLACE_NONE;
+    return pp_fhir_is_string(text) ? reason_in_text(text->valuestring) : PP_REPLACE_NONE;
 }
 
-static enum pp_err reason_codes(struct pp_fhir_conv *c, const cJSON *v,
-                                struct pp_medication *med)
+static enum pp_err reason_codes(struct pp_fhir_conv *c, const cJSON *v, struct pp_medication *med)
 {
     enum pp_err rc = concepts(c, v, NULL, NULL);
     if (rc)
@@ -763,7 +773,7 @@ static enum pp_err med_common(struct pp_fhir_conv *c, const cJSON *m, struct pp_
         return str(c, m, &med->status);
     if (KEY(m, "medicationCodeableConcept")) {
         const char *display = med->code.text;
-        enum pp_err rc = concept(c, m, &med->code);
+        enum pp_err rc = codeable(c, m, &med->code);
         if (!med->code.text)
             med->code.text = display;
         return rc;
@@ -882,7 +892,7 @@ static enum pp_err conv_condition(struct pp_fhir_conv *c, const cJSON *res,
         if (KEY(m, "id"))
             rc = str(c, m, &cond->id);
         else if (KEY(m, "code")) {
-            rc = concept(c, m, &cond->code);
+            rc = codeable(c, m, &cond->code);
         } else if (KEY(m, "clinicalStatus")) {
             rc = concept_code(c, m, &cond->clinical_status);
         } else if (KEY(m, "verificationStatus")) {
@@ -941,7 +951,7 @@ static enum pp_err conv_observation(struct pp_fhir_conv *c, const cJSON *res,
         else if (KEY(m, "status")) {
             rc = str(c, m, &obs->status);
         } else if (KEY(m, "code")) {
-            rc = concept(c, m, &obs->code);
+            rc = codeable(c, m, &obs->code);
         } else if (KEY(m, "category")) {
             rc = concepts(c, m, NULL, &obs->category);
         } else if (KEY(m, "effectiveDateTime") || KEY(m, "effectiveInstant")) {
@@ -955,7 +965,7 @@ static enum pp_err conv_observation(struct pp_fhir_conv *c, const cJSON *res,
             rc = integer(c, m, &obs->value_quantity.value);
             obs->value_quantity.present = true;
         } else if (KEY(m, "valueCodeableConcept")) {
-            rc = concept(c, m, &obs->value_concept);
+            rc = codeable(c, m, &obs->value_concept);
         } else if (KEY(m, "valueString")) {
             rc = str(c, m, &obs->value_string);
         } else if (KEY(m, "valueBoolean")) {
@@ -982,7 +992,7 @@ static enum pp_err conv_procedure(struct pp_fhir_conv *c, const cJSON *res,
         else if (KEY(m, "status"))
             rc = str(c, m, &proc->status);
         else if (KEY(m, "code"))
-            rc = concept(c, m, &proc->code);
+            rc = codeable(c, m, &proc->code);
         else if (KEY(m, "performedDateTime"))
             rc = date(c, m, &proc->performed);
         else if (KEY(m, "performedPeriod"))
@@ -1039,7 +1049,7 @@ static enum pp_err conv_encounter(struct pp_fhir_conv *c, const cJSON *res,
         else if (KEY(m, "type"))
             rc = concepts(c, m, &enc->type, NULL);
         else if (KEY(m, "serviceType"))
-            rc = concept(c, m, &enc->service_type);
+            rc = codeable(c, m, &enc->service_type);
         else if (KEY(m, "period"))
             rc = period(c, m, &enc->start, &enc->end);
         else if (KEY(m, "hospitalization"))
@@ -1063,7 +1073,7 @@ static enum pp_err conv_service_request(struct pp_fhir_conv *c, const cJSON *res
         else if (KEY(m, "intent"))
             rc = str(c, m, &sr->intent);
         else if (KEY(m, "code"))
-            rc = concept(c, m, &sr->code);
+            rc = codeable(c, m, &sr->code);
         else if (KEY(m, "authoredOn"))
             rc = date(c, m, &sr->authored);
         else if (KEY(m, "requester"))
@@ -1074,8 +1084,7 @@ static enum pp_err conv_service_request(struct pp_fhir_conv *c, const cJSON *res
     return PP_OK;
 }
 
-static enum pp_err conv_careplan(struct pp_fhir_conv *c, const cJSON *res,
-                                 struct pp_careplan *cp)
+static enum pp_err conv_careplan(struct pp_fhir_conv *c, const cJSON *res, struct pp_careplan *cp)
 {
     enum pp_err rc = PP_OK;
     for (const cJSON *m = res->child; m; m = m->next) {
@@ -1135,7 +1144,7 @@ static enum pp_err conv_medication(struct pp_fhir_conv *c, const cJSON *res)
         if (KEY(m, "id") && !(rc = str(c, m, NULL)))
             id = m;
         else if (KEY(m, "code"))
-            rc = concept(c, m, &code);
+            rc = codeable(c, m, &code);
         if (rc)
             return rc;
     }
@@ -1208,8 +1217,8 @@ static enum pp_err patient_from_ref(struct pp_fhir_conv *c, const cJSON *where_i
 }
 
 /* The patient id a resource belongs to, into buf ("" for none). */
-static enum pp_err patient_of(struct pp_fhir_conv *c, const cJSON *res, const char *type,
-                              char *buf, size_t size)
+static enum pp_err patient_of(struct pp_fhir_conv *c, const cJSON *res, const char *type, char *buf,
+                              size_t size)
 {
     const cJSON *subj;
     const char *ref;
@@ -1224,7 +1233,7 @@ static enum pp_err patient_of(struct pp_fhir_conv *c, const cJSON *res, const ch
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(res, "id");
         if (!id)
             return PP_OK;
-        if (!cJSON_IsString(id))
+        if (!pp_fhir_is_string(id))
             return pp_fhir_type_error(c, id, "a string");
         if (strlen(id->valuestring) >= size)
             return pp_fhir_type_error(c, id, "an id shorter than 256 bytes");
@@ -1261,35 +1270,31 @@ static const struct {
     const char *type;
     enum pp_fhir_handler handler;
 } handlers[] = {
-    {"Observation", H_OBSERVATION},   {"Encounter", H_ENCOUNTER},
-    {"Procedure", H_PROCEDURE},       {"Condition", H_CONDITION},
-    {"MedicationRequest", H_MED_REQUEST}, {"CarePlan", H_CAREPLAN},
-    {"Patient", H_PATIENT},           {"MedicationStatement", H_MED_STATEMENT},
-    {"MedicationDispense", H_MED_DISPENSE}, {"ServiceRequest", H_SERVICE_REQUEST},
+    {"Observation", H_OBSERVATION},
+    {"Encounter", H_ENCOUNTER},
+    {"Procedure", H_PROCEDURE},
+    {"Condition", H_CONDITION},
+    {"MedicationRequest", H_MED_REQUEST},
+    {"CarePlan", H_CAREPLAN},
+    {"Patient", H_PATIENT},
+    {"MedicationStatement", H_MED_STATEMENT},
+    {"MedicationDispense", H_MED_DISPENSE},
+    {"ServiceRequest", H_SERVICE_REQUEST},
     {"Medication", H_MEDICATION},
 };
 
 const char *pp_fhir_kind_type(enum pp_fhir_kind kind)
 {
     switch (kind) {
-    case PP_FHIR_K_MED_REQUEST:
-        return "MedicationRequest";
-    case PP_FHIR_K_MED_STATEMENT:
-        return "MedicationStatement";
-    case PP_FHIR_K_MED_DISPENSE:
-        return "MedicationDispense";
-    case PP_FHIR_K_CONDITION:
-        return "Condition";
-    case PP_FHIR_K_OBSERVATION:
-        return "Observation";
-    case PP_FHIR_K_PROCEDURE:
-        return "Procedure";
-    case PP_FHIR_K_ENCOUNTER:
-        return "Encounter";
-    case PP_FHIR_K_SERVICE_REQUEST:
-        return "ServiceRequest";
-    case PP_FHIR_K_CAREPLAN:
-        return "CarePlan";
+    case PP_FHIR_K_MED_REQUEST: return "MedicationRequest";
+    case PP_FHIR_K_MED_STATEMENT: return "MedicationStatement";
+    case PP_FHIR_K_MED_DISPENSE: return "MedicationDispense";
+    case PP_FHIR_K_CONDITION: return "Condition";
+    case PP_FHIR_K_OBSERVATION: return "Observation";
+    case PP_FHIR_K_PROCEDURE: return "Procedure";
+    case PP_FHIR_K_ENCOUNTER: return "Encounter";
+    case PP_FHIR_K_SERVICE_REQUEST: return "ServiceRequest";
+    case PP_FHIR_K_CAREPLAN: return "CarePlan";
     }
     return "";
 }
@@ -1302,9 +1307,9 @@ static bool do_not_perform(const cJSON *res)
 
 /*
  * Keep the element just appended to c->rec (index idx of kind, *n elements) unless the
- * record already holds one of that kind and id: then drop the new copy, mark the first
- * one a draft order when the copy was one (CDS prefetch often repeats the draft), and
- * return false.
+ * record already holds the same resource (same type and id, same content): then drop the
+ * copy, mark the kept one a draft order when the copy was one (a CDS prefetch may repeat
+ * the draft), and return false. Another resource reusing the id is kept and counted.
  */
 static bool keep_new(struct pp_fhir_conv *c, enum pp_fhir_kind kind, const char *id, size_t idx,
                      size_t *n)
@@ -1312,6 +1317,10 @@ static bool keep_new(struct pp_fhir_conv *c, enum pp_fhir_kind kind, const char 
     size_t first;
     if (c->rec == &c->set->scratch || !pp_fhir_set_seen(c->set, c->rec, kind, id, idx, &first))
         return true;
+    if (!pp_fhir_same_element(kind, c->rec, first, c->rec, idx)) {
+        pp_fhir_set_tally(c->set, pp_fhir_kind_type(kind), PP_FHIR_SAME_ID, 1);
+        return true;
+    }
     (*n)--; /* its strings stay in the arena until the record is released */
     if (c->draft && kind == PP_FHIR_K_SERVICE_REQUEST)
         c->rec->service_requests[first].is_draft_order = true;
@@ -1330,7 +1339,7 @@ enum pp_err pp_fhir_conv_resource(struct pp_fhir_conv *c, const cJSON *res, cons
     struct pp_record *rec;
 
     for (i = 0; i < n; i++)
-        if (strcmp(handlers[i].type, type) == 0)
+        if (handlers[i].type[0] == type[0] && strcmp(handlers[i].type, type) == 0)
             break;
     if (i == n ||
         ((strcmp(type, "MedicationRequest") == 0 || strcmp(type, "ServiceRequest") == 0) &&
@@ -1404,8 +1413,7 @@ enum pp_err pp_fhir_conv_resource(struct pp_fhir_conv *c, const cJSON *res, cons
         SIMPLE(H_CAREPLAN, pp_record_add_careplan, conv_careplan, careplans, n_careplans,
                PP_FHIR_K_CAREPLAN)
 #undef SIMPLE
-    case H_MEDICATION:
-        break;
+    case H_MEDICATION: break;
     }
     if (rec == &c->set->scratch) {
         pp_record_reset(rec);

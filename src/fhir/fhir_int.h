@@ -9,11 +9,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "fhir/patient_set.h"
 #include "util/err.h"
+
+/* cJSON's type tests inlined: conversion calls them for every member it reads. */
+static inline int pp_fhir_type(const cJSON *v)
+{
+    return v ? v->type & 0xFF : cJSON_Invalid;
+}
+static inline bool pp_fhir_is_object(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_Object;
+}
+static inline bool pp_fhir_is_array(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_Array;
+}
+static inline bool pp_fhir_is_string(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_String;
+}
+static inline bool pp_fhir_is_number(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_Number;
+}
+static inline bool pp_fhir_is_bool(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_True || pp_fhir_type(v) == cJSON_False;
+}
+static inline bool pp_fhir_is_null(const cJSON *v)
+{
+    return pp_fhir_type(v) == cJSON_NULL;
+}
+
+/* Member name test: the first byte decides most comparisons without a call. */
+#define PP_FHIR_KEY(m, name) ((m)->string[0] == (name)[0] && strcmp((m)->string, (name)) == 0)
 
 /* What kind of record element a resource became; the de-duplication key's middle part. */
 enum pp_fhir_kind {
@@ -32,7 +66,13 @@ enum pp_fhir_kind {
 const char *pp_fhir_kind_type(enum pp_fhir_kind kind);
 
 /* Which counter of a type to bump. */
-enum pp_fhir_tally { PP_FHIR_LOADED, PP_FHIR_UNSUPPORTED, PP_FHIR_NO_PATIENT, PP_FHIR_DUPLICATE };
+enum pp_fhir_tally {
+    PP_FHIR_LOADED,
+    PP_FHIR_UNSUPPORTED,
+    PP_FHIR_NO_PATIENT,
+    PP_FHIR_DUPLICATE,
+    PP_FHIR_SAME_ID,
+};
 
 /* Add `n` to one counter of `type` (copied on first sight). */
 void pp_fhir_set_tally(struct pp_patient_set *set, const char *type, enum pp_fhir_tally which,
@@ -45,6 +85,12 @@ void pp_fhir_set_tally(struct pp_patient_set *set, const char *type, enum pp_fhi
  */
 bool pp_fhir_set_seen(struct pp_patient_set *set, const struct pp_record *rec,
                       enum pp_fhir_kind kind, const char *id, size_t idx, size_t *first);
+
+/* Whether element ia of `kind` in ra and element ib in rb hold the same resource: every
+ * field painpath reads is equal (is_draft_order aside). Same type and id with other
+ * content is another resource reusing the id. */
+bool pp_fhir_same_element(enum pp_fhir_kind kind, const struct pp_record *ra, size_t ia,
+                          const struct pp_record *rb, size_t ib);
 
 /* Register a Medication's code under `key` (copied, as is the concept); the first wins. */
 void pp_fhir_set_add_medication(struct pp_patient_set *set, const char *key,

@@ -20,7 +20,7 @@
 /* ---- Bundle or resource ---- */
 
 static const char *const bundle_types[] = {
-    "collection", "transaction", "batch",  "searchset", "document",
+    "collection", "transaction",          "batch", "searchset", "document",
     "message",    "transaction-response",
 };
 
@@ -57,18 +57,18 @@ static enum pp_err bundle_entry(struct pp_fhir_conv *c, const cJSON *e)
     const cJSON *res = NULL, *request = NULL;
     enum pp_err rc;
 
-    if (!cJSON_IsObject(e))
+    if (!pp_fhir_is_object(e))
         return pp_fhir_type_error(c, e, "an object");
     c->full_url = NULL;
     for (const cJSON *m = e->child; m; m = m->next) {
-        if (strcmp(m->string, "fullUrl") == 0) {
-            if (!cJSON_IsString(m))
+        if (PP_FHIR_KEY(m, "fullUrl")) {
+            if (!pp_fhir_is_string(m))
                 return pp_fhir_type_error(c, m, "a string");
             c->full_url = m->valuestring;
-        } else if (strcmp(m->string, "resource") == 0) {
+        } else if (PP_FHIR_KEY(m, "resource")) {
             res = m;
-        } else if (strcmp(m->string, "request") == 0) {
-            if (!cJSON_IsObject(m))
+        } else if (PP_FHIR_KEY(m, "request")) {
+            if (!pp_fhir_is_object(m))
                 return pp_fhir_type_error(c, m, "an object");
             request = m;
         }
@@ -78,7 +78,7 @@ static enum pp_err bundle_entry(struct pp_fhir_conv *c, const cJSON *e)
         if (method && strcmp(method, "DELETE") == 0)
             return PP_OK;
     }
-    if (!res || cJSON_IsNull(res))
+    if (!res || pp_fhir_is_null(res))
         return PP_OK; /* a transaction-response or search outcome without a body */
     rc = pp_fhir_conv_value(c, res);
     c->full_url = NULL;
@@ -95,7 +95,7 @@ static enum pp_err bundle(struct pp_fhir_conv *c, const cJSON *b)
 
     if (type) {
         size_t k, n = sizeof(bundle_types) / sizeof(bundle_types[0]);
-        if (!cJSON_IsString(type))
+        if (!pp_fhir_is_string(type))
             return pp_fhir_type_error(c, type, "a string");
         for (k = 0; k < n && strcmp(type->valuestring, bundle_types[k]) != 0; k++)
             ;
@@ -108,9 +108,9 @@ static enum pp_err bundle(struct pp_fhir_conv *c, const cJSON *b)
             return PP_ERR_UNSUPPORTED;
         }
     }
-    if (!entries || cJSON_IsNull(entries))
+    if (!entries || pp_fhir_is_null(entries))
         return PP_OK;
-    if (!cJSON_IsArray(entries))
+    if (!pp_fhir_is_array(entries))
         return pp_fhir_type_error(c, entries, "an array");
     collect_aliases(entries, &al);
     c->aliases = &al;
@@ -131,7 +131,7 @@ enum pp_err pp_fhir_conv_value(struct pp_fhir_conv *c, const cJSON *v)
     const cJSON *rt;
     enum pp_err rc;
 
-    if (!cJSON_IsObject(v))
+    if (!pp_fhir_is_object(v))
         return pp_fhir_type_error(c, v, "an object (a FHIR resource)");
     if (v->string)
         pp_fhir_path_push_key(c, v->string);
@@ -142,7 +142,7 @@ enum pp_err pp_fhir_conv_value(struct pp_fhir_conv *c, const cJSON *v)
         snprintf(c->d->what, sizeof(c->d->what), "missing: a resource must name its type");
         return PP_ERR_INPUT;
     }
-    if (!cJSON_IsString(rt))
+    if (!pp_fhir_is_string(rt))
         return pp_fhir_type_error(c, rt, "a string");
     if (strcmp(rt->valuestring, "Bundle") == 0)
         rc = bundle(c, v);
@@ -188,8 +188,7 @@ struct input {
     const char *name; /* file path for IN_FILE */
 };
 
-static enum pp_err load_into(struct pp_patient_set *set, const struct input *in,
-                             struct pp_diag *d);
+static enum pp_err load_into(struct pp_patient_set *set, const struct input *in, struct pp_diag *d);
 
 static enum pp_err value_into(struct pp_patient_set *set, const cJSON *v, const char *name,
                               struct pp_diag *d)
@@ -306,16 +305,12 @@ static enum pp_err read_file(const char *path, char **data, size_t *len, struct 
     return rc;
 }
 
-static enum pp_err load_into(struct pp_patient_set *set, const struct input *in,
-                             struct pp_diag *d)
+static enum pp_err load_into(struct pp_patient_set *set, const struct input *in, struct pp_diag *d)
 {
     switch (in->kind) {
-    case IN_VALUE:
-        return value_into(set, in->value, in->name, d);
-    case IN_JSON_TEXT:
-        return json_text_into(set, in->text, in->len, in->name, d);
-    case IN_NDJSON_TEXT:
-        return ndjson_text_into(set, in->text, in->len, in->name, d);
+    case IN_VALUE: return value_into(set, in->value, in->name, d);
+    case IN_JSON_TEXT: return json_text_into(set, in->text, in->len, in->name, d);
+    case IN_NDJSON_TEXT: return ndjson_text_into(set, in->text, in->len, in->name, d);
     case IN_FILE: {
         struct input text = {.name = in->name};
         char *data;

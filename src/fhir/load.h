@@ -37,8 +37,7 @@ PP_MUST_CHECK enum pp_err pp_fhir_load_json(struct pp_patient_set *set, const cJ
 /* Parse `len` bytes of JSON text (errors: "name:line:column" + what was expected), then
  * pp_fhir_load_json. Borrows text. */
 PP_MUST_CHECK enum pp_err pp_fhir_load_json_text(struct pp_patient_set *set, const char *text,
-                                                 size_t len, const char *name,
-                                                 struct pp_diag *d);
+                                                 size_t len, const char *name, struct pp_diag *d);
 
 /*
  * Load NDJSON: one resource (or Bundle) per line; blank lines are skipped, "\r\n" is
@@ -46,8 +45,7 @@ PP_MUST_CHECK enum pp_err pp_fhir_load_json_text(struct pp_patient_set *set, con
  * content is wrong with where = "name:line:json.path". The set is unchanged on error.
  */
 PP_MUST_CHECK enum pp_err pp_fhir_load_ndjson_text(struct pp_patient_set *set, const char *text,
-                                                   size_t len, const char *name,
-                                                   struct pp_diag *d);
+                                                   size_t len, const char *name, struct pp_diag *d);
 
 /* Load one file: NDJSON when the name ends in ".ndjson", JSON otherwise. PP_ERR_IO when it
  * cannot be read, PP_ERR_LIMIT past PP_FHIR_MAX_FILE; else as the text loaders. */

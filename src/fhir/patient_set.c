@@ -151,7 +151,7 @@ static struct pp_fhir_type_count *count_for(struct pp_patient_set *set, const ch
 {
     struct pp_fhir_type_count *tc;
     for (size_t i = 0; i < set->n_counts; i++)
-        if (strcmp(set->counts[i].type, type) == 0)
+        if (set->counts[i].type[0] == type[0] && strcmp(set->counts[i].type, type) == 0)
             return &set->counts[i];
     PP_ALLOC_GROW(set->counts, set->n_counts + 1, set->alloc_counts);
     tc = &set->counts[set->n_counts++];
@@ -165,18 +165,11 @@ void pp_fhir_set_tally(struct pp_patient_set *set, const char *type, enum pp_fhi
 {
     struct pp_fhir_type_count *tc = count_for(set, type);
     switch (which) {
-    case PP_FHIR_LOADED:
-        tc->loaded += n;
-        break;
-    case PP_FHIR_UNSUPPORTED:
-        tc->unsupported += n;
-        break;
-    case PP_FHIR_NO_PATIENT:
-        tc->no_patient += n;
-        break;
-    case PP_FHIR_DUPLICATE:
-        tc->duplicate += n;
-        break;
+    case PP_FHIR_LOADED: tc->loaded += n; break;
+    case PP_FHIR_UNSUPPORTED: tc->unsupported += n; break;
+    case PP_FHIR_NO_PATIENT: tc->no_patient += n; break;
+    case PP_FHIR_DUPLICATE: tc->duplicate += n; break;
+    case PP_FHIR_SAME_ID: tc->same_id += n; break;
     }
 }
 
@@ -227,8 +220,8 @@ static void seen_grow(struct pp_patient_set *set)
     set->seen = pp_xcalloc(set->seen_cap, sizeof(*set->seen));
     for (size_t i = 0; i < old_cap; i++) {
         if (old[i].rec)
-            *seen_slot(set->seen, set->seen_cap, old[i].rec, old[i].kind, old[i].id,
-                       old[i].hash) = old[i];
+            *seen_slot(set->seen, set->seen_cap, old[i].rec, old[i].kind, old[i].id, old[i].hash) =
+                old[i];
     }
     free(old);
 }
@@ -321,6 +314,128 @@ static const struct pp_concept *find_medication(const struct pp_patient_set *set
     return s->key ? &s->code : NULL;
 }
 
+/* ---- same resource? ---- */
+
+static bool eq_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool eq_concept(const struct pp_concept *a, const struct pp_concept *b)
+{
+    if (a->n_codings != b->n_codings || !eq_str(a->text, b->text))
+        return false;
+    for (size_t i = 0; i < a->n_codings; i++)
+        if (!eq_str(a->codings[i].system, b->codings[i].system) ||
+            !eq_str(a->codings[i].code, b->codings[i].code) ||
+            !eq_str(a->codings[i].display, b->codings[i].display))
+            return false;
+    return true;
+}
+
+static bool eq_quantity(const struct pp_quantity *a, const struct pp_quantity *b)
+{
+    return a->present == b->present && (!a->present || a->value == b->value) &&
+           eq_str(a->unit, b->unit);
+}
+
+static bool eq_dosage(const struct pp_dosage *a, const struct pp_dosage *b)
+{
+    return eq_str(a->text, b->text) && a->as_needed == b->as_needed &&
+           eq_quantity(&a->dose, &b->dose) && eq_quantity(&a->dose_high, &b->dose_high) &&
+           eq_quantity(&a->rate, &b->rate) && a->frequency == b->frequency &&
+           a->frequency_max == b->frequency_max && a->period == b->period &&
+           a->period_max == b->period_max && eq_str(a->period_unit, b->period_unit) &&
+           a->n_time_of_day == b->n_time_of_day && a->n_when == b->n_when &&
+           eq_str(a->timing_code, b->timing_code) &&
+           eq_quantity(&a->max_per_period_num, &b->max_per_period_num) &&
+           eq_quantity(&a->max_per_period_den, &b->max_per_period_den);
+}
+
+static bool eq_med(const struct pp_medication *a, const struct pp_medication *b)
+{
+    if (a->n_dosages != b->n_dosages)
+        return false;
+    for (size_t i = 0; i < a->n_dosages; i++)
+        if (!eq_dosage(&a->dosages[i], &b->dosages[i]))
+            return false;
+    /* is_draft_order is where it came from, not what it says: not compared */
+    return a->source == b->source && eq_str(a->id, b->id) && eq_str(a->status, b->status) &&
+           eq_str(a->intent, b->intent) && eq_str(a->category, b->category) &&
+           eq_concept(&a->code, &b->code) && eq_str(a->medication_ref, b->medication_ref) &&
+           a->authored == b->authored && a->start == b->start && a->end == b->end &&
+           a->days_supply == b->days_supply && eq_quantity(&a->quantity, &b->quantity) &&
+           a->repeats == b->repeats && eq_str(a->prior_prescription, b->prior_prescription) &&
+           a->replacement_reason == b->replacement_reason && eq_str(a->requester, b->requester);
+}
+
+static bool eq_condition(const struct pp_condition *a, const struct pp_condition *b)
+{
+    return eq_str(a->id, b->id) && eq_concept(&a->code, &b->code) &&
+           eq_str(a->clinical_status, b->clinical_status) &&
+           eq_str(a->verification_status, b->verification_status) &&
+           eq_str(a->category, b->category) && a->onset == b->onset &&
+           a->abatement == b->abatement && a->recorded == b->recorded;
+}
+
+static bool eq_observation(const struct pp_observation *a, const struct pp_observation *b)
+{
+    return eq_str(a->id, b->id) && eq_str(a->status, b->status) && eq_concept(&a->code, &b->code) &&
+           eq_str(a->category, b->category) && a->effective == b->effective &&
+           eq_quantity(&a->value_quantity, &b->value_quantity) &&
+           eq_concept(&a->value_concept, &b->value_concept) &&
+           eq_str(a->value_string, b->value_string) && a->has_value_bool == b->has_value_bool &&
+           a->value_bool == b->value_bool && eq_concept(&a->interpretation, &b->interpretation) &&
+           eq_str(a->part_of, b->part_of);
+}
+
+static bool eq_procedure(const struct pp_procedure *a, const struct pp_procedure *b)
+{
+    return eq_str(a->id, b->id) && eq_str(a->status, b->status) && eq_concept(&a->code, &b->code) &&
+           a->performed == b->performed && a->performed_end == b->performed_end;
+}
+
+static bool eq_encounter(const struct pp_encounter *a, const struct pp_encounter *b)
+{
+    return eq_str(a->id, b->id) && eq_str(a->status, b->status) &&
+           eq_str(a->class_code, b->class_code) && eq_concept(&a->type, &b->type) &&
+           eq_concept(&a->service_type, &b->service_type) && a->start == b->start &&
+           a->end == b->end && eq_str(a->discharge_disposition, b->discharge_disposition);
+}
+
+static bool eq_service_request(const struct pp_service_request *a,
+                               const struct pp_service_request *b)
+{
+    return eq_str(a->id, b->id) && eq_str(a->status, b->status) && eq_str(a->intent, b->intent) &&
+           eq_concept(&a->code, &b->code) && a->authored == b->authored &&
+           eq_str(a->requester, b->requester);
+}
+
+static bool eq_careplan(const struct pp_careplan *a, const struct pp_careplan *b)
+{
+    return eq_str(a->id, b->id) && eq_str(a->status, b->status) && eq_str(a->intent, b->intent) &&
+           eq_concept(&a->category, &b->category) && a->created == b->created &&
+           a->start == b->start && a->end == b->end && eq_str(a->title, b->title);
+}
+
+bool pp_fhir_same_element(enum pp_fhir_kind kind, const struct pp_record *ra, size_t ia,
+                          const struct pp_record *rb, size_t ib)
+{
+    switch (kind) {
+    case PP_FHIR_K_MED_REQUEST:
+    case PP_FHIR_K_MED_STATEMENT:
+    case PP_FHIR_K_MED_DISPENSE: return eq_med(&ra->meds[ia], &rb->meds[ib]);
+    case PP_FHIR_K_CONDITION: return eq_condition(&ra->conditions[ia], &rb->conditions[ib]);
+    case PP_FHIR_K_OBSERVATION: return eq_observation(&ra->observations[ia], &rb->observations[ib]);
+    case PP_FHIR_K_PROCEDURE: return eq_procedure(&ra->procedures[ia], &rb->procedures[ib]);
+    case PP_FHIR_K_ENCOUNTER: return eq_encounter(&ra->encounters[ia], &rb->encounters[ib]);
+    case PP_FHIR_K_SERVICE_REQUEST:
+        return eq_service_request(&ra->service_requests[ia], &rb->service_requests[ib]);
+    case PP_FHIR_K_CAREPLAN: return eq_careplan(&ra->careplans[ia], &rb->careplans[ib]);
+    }
+    return false;
+}
+
 /* ---- merging ---- */
 
 #define DUP(a, field) (dst->field = pp_arena_strdup((a), src->field))
@@ -357,31 +472,33 @@ static struct pp_dosage *copy_dosages(struct pp_arena *a, const struct pp_dosage
 static enum pp_fhir_kind med_kind(enum pp_med_source s)
 {
     switch (s) {
-    case PP_MED_STATEMENT:
-        return PP_FHIR_K_MED_STATEMENT;
-    case PP_MED_DISPENSE:
-        return PP_FHIR_K_MED_DISPENSE;
-    case PP_MED_REQUEST:
-        break;
+    case PP_MED_STATEMENT: return PP_FHIR_K_MED_STATEMENT;
+    case PP_MED_DISPENSE: return PP_FHIR_K_MED_DISPENSE;
+    case PP_MED_REQUEST: break;
     }
     return PP_FHIR_K_MED_REQUEST;
 }
 
 /*
- * Whether element `idx` of `kind` with `id` may join `rec` of `set`: false (and the
- * duplicate counted) when rec already has it. `*first` receives the existing index.
+ * Whether element `i` of `kind` in s_rec (id `id`, copied into d_rec) joins d_rec as its
+ * element `idx`: false when d_rec already holds the same resource (its index in *first),
+ * counted as a duplicate; a different resource reusing the id joins, counted as such.
  */
-static bool admit(struct pp_patient_set *set, struct pp_record *rec, enum pp_fhir_kind kind,
-                  const char *id, size_t idx, size_t *first)
+static bool admit(struct pp_patient_set *set, const struct pp_record *d_rec,
+                  const struct pp_record *s_rec, enum pp_fhir_kind kind, const char *id, size_t i,
+                  size_t idx, size_t *first)
 {
-    if (!pp_fhir_set_seen(set, rec, kind, id, idx, first))
+    struct pp_fhir_type_count *tc;
+    if (!pp_fhir_set_seen(set, d_rec, kind, id, idx, first))
         return true;
-    {
-        struct pp_fhir_type_count *tc = count_for(set, pp_fhir_kind_type(kind));
-        if (tc->loaded)
-            tc->loaded--;
-        tc->duplicate++;
+    tc = count_for(set, pp_fhir_kind_type(kind));
+    if (!pp_fhir_same_element(kind, d_rec, *first, s_rec, i)) {
+        tc->same_id++;
+        return true;
     }
+    if (tc->loaded)
+        tc->loaded--;
+    tc->duplicate++;
     return false;
 }
 
@@ -411,7 +528,7 @@ static void append_record(struct pp_patient_set *set, struct pp_record *d_rec,
         const char *id;
         if (src->id) {
             id = pp_arena_strdup(a, src->id);
-            if (!admit(set, d_rec, med_kind(src->source), id, d_rec->n_meds, &first)) {
+            if (!admit(set, d_rec, s_rec, med_kind(src->source), id, i, d_rec->n_meds, &first)) {
                 if (src->is_draft_order)
                     d_rec->meds[first].is_draft_order = true;
                 continue;
@@ -433,27 +550,29 @@ static void append_record(struct pp_patient_set *set, struct pp_record *d_rec,
         copy_quantity(a, &dst->quantity, &src->quantity);
     }
     /* the other kinds share one shape: copy the struct, re-own its strings */
-#define APPEND_EACH(T, arr, n, kind, add_fn, ...)                                                  \
+#define APPEND_EACH(T, arr, n, kind, add_fn, on_dup, ...)                                          \
     for (size_t i = 0; i < s_rec->n; i++) {                                                        \
         const T *src = &s_rec->arr[i];                                                             \
         T *dst;                                                                                    \
         const char *id = pp_arena_strdup(a, src->id);                                              \
-        if (id && !admit(set, d_rec, kind, id, d_rec->n, &first))                                  \
+        if (id && !admit(set, d_rec, s_rec, kind, id, i, d_rec->n, &first)) {                      \
+            on_dup;                                                                                \
             continue;                                                                              \
+        }                                                                                          \
         dst = add_fn(d_rec);                                                                       \
         *dst = *src;                                                                               \
         dst->id = id;                                                                              \
         __VA_ARGS__                                                                                \
     }
     APPEND_EACH(struct pp_condition, conditions, n_conditions, PP_FHIR_K_CONDITION,
-                pp_record_add_condition, {
+                pp_record_add_condition, (void)0, {
                     copy_concept(a, &dst->code, &src->code);
                     DUP(a, clinical_status);
                     DUP(a, verification_status);
                     DUP(a, category);
                 })
     APPEND_EACH(struct pp_observation, observations, n_observations, PP_FHIR_K_OBSERVATION,
-                pp_record_add_observation, {
+                pp_record_add_observation, (void)0, {
                     DUP(a, status);
                     copy_concept(a, &dst->code, &src->code);
                     DUP(a, category);
@@ -464,12 +583,12 @@ static void append_record(struct pp_patient_set *set, struct pp_record *d_rec,
                     DUP(a, part_of);
                 })
     APPEND_EACH(struct pp_procedure, procedures, n_procedures, PP_FHIR_K_PROCEDURE,
-                pp_record_add_procedure, {
+                pp_record_add_procedure, (void)0, {
                     DUP(a, status);
                     copy_concept(a, &dst->code, &src->code);
                 })
     APPEND_EACH(struct pp_encounter, encounters, n_encounters, PP_FHIR_K_ENCOUNTER,
-                pp_record_add_encounter, {
+                pp_record_add_encounter, (void)0, {
                     DUP(a, status);
                     DUP(a, class_code);
                     copy_concept(a, &dst->type, &src->type);
@@ -477,14 +596,15 @@ static void append_record(struct pp_patient_set *set, struct pp_record *d_rec,
                     DUP(a, discharge_disposition);
                 })
     APPEND_EACH(struct pp_service_request, service_requests, n_service_requests,
-                PP_FHIR_K_SERVICE_REQUEST, pp_record_add_service_request, {
+                PP_FHIR_K_SERVICE_REQUEST, pp_record_add_service_request,
+                d_rec->service_requests[first].is_draft_order |= src->is_draft_order, {
                     DUP(a, status);
                     DUP(a, intent);
                     copy_concept(a, &dst->code, &src->code);
                     DUP(a, requester);
                 })
     APPEND_EACH(struct pp_careplan, careplans, n_careplans, PP_FHIR_K_CAREPLAN,
-                pp_record_add_careplan, {
+                pp_record_add_careplan, (void)0, {
                     DUP(a, status);
                     DUP(a, intent);
                     copy_concept(a, &dst->category, &src->category);
@@ -518,6 +638,7 @@ void pp_fhir_patient_set_merge(struct pp_patient_set *dst, struct pp_patient_set
         d->unsupported += s->unsupported;
         d->no_patient += s->no_patient;
         d->duplicate += s->duplicate;
+        d->same_id += s->same_id;
     }
     for (size_t i = 0; i < src->meds_cap; i++)
         if (src->meds[i].key)

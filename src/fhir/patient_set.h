@@ -16,11 +16,14 @@
 
 /* How many resources of one resourceType a set has seen, and what became of them. */
 struct pp_fhir_type_count {
-    const char *type;  /* "MedicationRequest"; owned by the set */
-    size_t loaded;     /* converted into a record (or, for Medication, into the table) */
+    const char *type;   /* "MedicationRequest"; owned by the set */
+    size_t loaded;      /* converted into a record (or, for Medication, into the table) */
     size_t unsupported; /* a resourceType painpath does not read (Claim, Organization, ...) */
-    size_t no_patient; /* a supported type with no Patient subject: dropped */
-    size_t duplicate;  /* same type and id already in the same record: the first one kept */
+    size_t no_patient;  /* a supported type with no Patient subject: dropped */
+    size_t duplicate;   /* a copy of a resource the record already holds (same type, id and
+                         * content as painpath reads it): kept once */
+    size_t same_id;     /* a different resource reusing the type and id of one the record holds:
+                         * both kept (counted in loaded) */
 };
 
 struct pp_fhir_patient_slot;
@@ -71,7 +74,7 @@ struct pp_record *pp_fhir_patient_set_get(struct pp_patient_set *set, const char
 /*
  * Move everything in `src` into `dst`: records of patients `dst` lacks are moved as they
  * are; records of patients both hold are appended to dst's (strings copied into dst's
- * record), skipping elements whose type and id dst's record already has; the Medication
+ * record), skipping copies of resources dst's record already holds; the Medication
  * tables and the counts are combined. `src` is left empty (as after _init), and every
  * pointer into it is invalid. Cannot fail (allocation aborts).
  */

@@ -93,8 +93,7 @@ static enum pp_err list_add(struct pp_fhir_conv *c, struct code_list *l, const c
         !is_rxcui(code->valuestring)) {
         pp_fhir_where(c, code, c->d->where, sizeof(c->d->where));
         snprintf(c->d->what, sizeof(c->d->what),
-                 "\"%.40s\" in an RxNorm medication value set is not an RXCUI",
-                 code->valuestring);
+                 "\"%.40s\" in an RxNorm medication value set is not an RXCUI", code->valuestring);
         return PP_ERR_INPUT;
     }
     PP_ALLOC_GROW(l->system, l->n + 1, l->alloc_s);
@@ -113,7 +112,7 @@ static enum pp_err member_str(struct pp_fhir_conv *c, const cJSON *obj, const ch
     *out = NULL;
     if (!v)
         return PP_OK;
-    if (!cJSON_IsString(v))
+    if (!pp_fhir_is_string(v))
         return pp_fhir_type_error(c, v, "a string");
     *out = v->valuestring;
     return PP_OK;
@@ -123,7 +122,7 @@ static enum pp_err member_str(struct pp_fhir_conv *c, const cJSON *obj, const ch
 static enum pp_err gather_contains(struct pp_fhir_conv *c, const cJSON *arr, struct code_list *l)
 {
     int i = 0;
-    if (!cJSON_IsArray(arr))
+    if (!pp_fhir_is_array(arr))
         return pp_fhir_type_error(c, arr, "an array");
     pp_fhir_path_push_key(c, arr->string);
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
@@ -131,7 +130,7 @@ static enum pp_err gather_contains(struct pp_fhir_conv *c, const cJSON *arr, str
         const cJSON *nested;
         enum pp_err rc;
         pp_fhir_path_push_index(c, i);
-        if (!cJSON_IsObject(e))
+        if (!pp_fhir_is_object(e))
             return pp_fhir_type_error(c, e, "an object");
         if ((rc = member_str(c, e, "system", &system)) || (rc = member_str(c, e, "code", &code)))
             return rc;
@@ -147,12 +146,11 @@ static enum pp_err gather_contains(struct pp_fhir_conv *c, const cJSON *arr, str
 }
 
 /* compose.include[].concept[].code with the include's system. */
-static enum pp_err gather_compose(struct pp_fhir_conv *c, const cJSON *compose,
-                                  struct code_list *l)
+static enum pp_err gather_compose(struct pp_fhir_conv *c, const cJSON *compose, struct code_list *l)
 {
     const cJSON *inc;
     int i = 0;
-    if (!cJSON_IsObject(compose))
+    if (!pp_fhir_is_object(compose))
         return pp_fhir_type_error(c, compose, "an object");
     pp_fhir_path_push_key(c, "compose");
     inc = cJSON_GetObjectItemCaseSensitive(compose, "include");
@@ -160,7 +158,7 @@ static enum pp_err gather_compose(struct pp_fhir_conv *c, const cJSON *compose,
         pp_fhir_path_pop(c);
         return PP_OK;
     }
-    if (!cJSON_IsArray(inc))
+    if (!pp_fhir_is_array(inc))
         return pp_fhir_type_error(c, inc, "an array");
     pp_fhir_path_push_key(c, "include");
     for (const cJSON *e = inc->child; e; e = e->next, i++) {
@@ -169,19 +167,19 @@ static enum pp_err gather_compose(struct pp_fhir_conv *c, const cJSON *compose,
         enum pp_err rc;
         int k = 0;
         pp_fhir_path_push_index(c, i);
-        if (!cJSON_IsObject(e))
+        if (!pp_fhir_is_object(e))
             return pp_fhir_type_error(c, e, "an object");
         if ((rc = member_str(c, e, "system", &system)))
             return rc;
         concepts = cJSON_GetObjectItemCaseSensitive(e, "concept");
         if (concepts) {
-            if (!cJSON_IsArray(concepts))
+            if (!pp_fhir_is_array(concepts))
                 return pp_fhir_type_error(c, concepts, "an array");
             pp_fhir_path_push_key(c, "concept");
             for (const cJSON *k_e = concepts->child; k_e; k_e = k_e->next, k++) {
                 const char *code;
                 pp_fhir_path_push_index(c, k);
-                if (!cJSON_IsObject(k_e))
+                if (!pp_fhir_is_object(k_e))
                     return pp_fhir_type_error(c, k_e, "an object");
                 if ((rc = member_str(c, k_e, "code", &code)))
                     return rc;
@@ -208,7 +206,7 @@ static enum pp_err one_valueset(struct pp_fhir_conv *c, const cJSON *vs, const c
     uint32_t term_bits, drug_bits;
     enum pp_err rc;
 
-    if (!cJSON_IsObject(vs))
+    if (!pp_fhir_is_object(vs))
         return pp_fhir_type_error(c, vs, "an object (a ValueSet)");
     if ((rc = member_str(c, vs, "resourceType", &type)) || (rc = member_str(c, vs, "url", &url)))
         return rc;
@@ -229,7 +227,7 @@ static enum pp_err one_valueset(struct pp_fhir_conv *c, const cJSON *vs, const c
     l.check_rxcui = drug_bits && drugs;
     expansion = cJSON_GetObjectItemCaseSensitive(vs, "expansion");
     if (expansion) {
-        if (!cJSON_IsObject(expansion))
+        if (!pp_fhir_is_object(expansion))
             return pp_fhir_type_error(c, expansion, "an object");
         contains = cJSON_GetObjectItemCaseSensitive(expansion, "contains");
     }
@@ -260,8 +258,8 @@ static enum pp_err one_valueset(struct pp_fhir_conv *c, const cJSON *vs, const c
 }
 
 enum pp_err pp_fhir_valueset_load(const cJSON *vs, const char *name, struct pp_terms *terms,
-                                  struct pp_drug_codes *drugs,
-                                  struct pp_fhir_valueset_report *rep, struct pp_diag *d)
+                                  struct pp_drug_codes *drugs, struct pp_fhir_valueset_report *rep,
+                                  struct pp_diag *d)
 {
     struct pp_fhir_conv c;
     struct pp_fhir_valueset_report local = {0};

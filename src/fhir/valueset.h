@@ -43,8 +43,7 @@ uint32_t pp_fhir_valueset_drug_classes(const char *url_or_name);
  * nothing of that value set is added then. PP_ERR_LIMIT when a registry is full.
  */
 PP_MUST_CHECK enum pp_err pp_fhir_valueset_load(const cJSON *vs, const char *name,
-                                                struct pp_terms *terms,
-                                                struct pp_drug_codes *drugs,
+                                                struct pp_terms *terms, struct pp_drug_codes *drugs,
                                                 struct pp_fhir_valueset_report *rep,
                                                 struct pp_diag *d);
 

@@ -283,8 +283,9 @@ enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name, c
     if (utf8_valid_fast(text, len)) {
         root = cJSON_ParseWithLengthOpts(text, len, &endp, 0);
         if (root) {
+            /* text after an embedded NUL is pp_json_parse's to judge: defer to it */
             const char *rest = skip_ws(endp, text + len);
-            if ((rest >= text + len || !*rest) && depth_ok(root)) {
+            if (rest >= text + len && depth_ok(root)) {
                 *out = root;
                 return PP_OK;
             }

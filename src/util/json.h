@@ -41,10 +41,10 @@ bool pp_json_bool(const cJSON *obj, const char *key, bool *out);
 
 /*
  * pp_json_parse for bulk loads (added by src/fhir): the same contract, acceptance and
- * diagnostics, about 1.2x faster on large files: UTF-8 is checked sixteen ASCII bytes at a
- * time and the depth on the parsed tree, instead of two byte-at-a-time passes over the
- * text. On any problem it calls pp_json_parse for the message, so only failing input pays
- * twice.
+ * diagnostics, but UTF-8 is checked sixteen ASCII bytes at a time and the depth on the
+ * parsed tree instead of in two byte-at-a-time passes over the text (on the Synthea set the
+ * checks fall from ~0.3 s to ~0.04 s). On any problem, or text after an embedded NUL, it
+ * calls pp_json_parse for the verdict and the message, so only such input pays twice.
  */
 PP_MUST_CHECK enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name,
                                              cJSON **out, struct pp_diag *d);
