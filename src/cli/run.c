@@ -17,6 +17,7 @@
 #include "fhir/load.h"
 #include "fhir/patient_set.h"
 #include "util/alloc.h"
+#include "util/json.h"
 
 #define MAX_THREADS 64
 
@@ -33,6 +34,7 @@ struct load_worker {
     enum pp_err rc;
     size_t failed_index; /* file index of the first failure this worker saw */
     struct pp_diag diag;
+    struct pp_json_scratch scratch; /* this thread's cJSON memory, reset after each file */
     pthread_t thread;
 };
 
@@ -48,7 +50,9 @@ static void *load_main(void *arg)
         if (i >= job->n_files || atomic_load(&job->failed))
             break;
         pp_diag_clear(&d);
+        pp_json_scratch_enter(&w->scratch);
         rc = pp_fhir_load_file(&w->set, job->files[i], &d);
+        pp_json_scratch_leave(&w->scratch);
         if (rc) {
             if (!w->rc || i < w->failed_index) {
                 w->rc = rc;
@@ -166,6 +170,7 @@ int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_o
     for (int t = 0; t < n_threads; t++) {
         workers[t].job = &job;
         pp_fhir_patient_set_init(&workers[t].set);
+        pp_json_scratch_init(&workers[t].scratch);
         if (t > 0 && pthread_create(&workers[t].thread, NULL, load_main, &workers[t]) != 0) {
             fprintf(stderr, "painpath %s: cannot start a thread\n", cmd);
             abort();
@@ -190,6 +195,7 @@ int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_o
         if (!exit_code)
             pp_fhir_patient_set_merge(&all, &workers[t].set);
         pp_fhir_patient_set_release(&workers[t].set);
+        pp_json_scratch_release(&workers[t].scratch);
     }
     free(workers);
     if (exit_code)

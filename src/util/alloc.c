@@ -69,6 +69,7 @@ struct pp_arena_block {
 };
 
 #define ARENA_BLOCK_MIN ((size_t)64 * 1024)
+#define ARENA_BLOCK_MAX ((size_t)8 * 1024 * 1024)
 #define ARENA_ALIGN (sizeof(max_align_t))
 
 void pp_arena_init(struct pp_arena *a)
@@ -113,7 +114,7 @@ void pp_arena_reset(struct pp_arena *a)
     a->used_total = 0;
 }
 
-void *pp_arena_alloc(struct pp_arena *a, size_t size)
+void *pp_arena_alloc_raw(struct pp_arena *a, size_t size)
 {
     struct pp_arena_block *b = a->head;
     size_t rounded;
@@ -125,7 +126,12 @@ void *pp_arena_alloc(struct pp_arena *a, size_t size)
     if (!rounded)
         rounded = ARENA_ALIGN;
     if (!b || b->cap - b->used < rounded) {
-        size_t cap = rounded > ARENA_BLOCK_MIN ? rounded : ARENA_BLOCK_MIN;
+        /* blocks double with use (to ARENA_BLOCK_MAX), so a big record takes few mallocs */
+        size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
+        if (cap > ARENA_BLOCK_MAX)
+            cap = ARENA_BLOCK_MAX;
+        if (cap < rounded)
+            cap = rounded;
         b = pp_xmalloc(sizeof(*b) + cap);
         b->cap = cap;
         b->used = 0;
@@ -135,7 +141,13 @@ void *pp_arena_alloc(struct pp_arena *a, size_t size)
     p = (char *)b->data + b->used;
     b->used += rounded;
     a->used_total += rounded;
-    memset(p, 0, rounded);
+    return p;
+}
+
+void *pp_arena_alloc(struct pp_arena *a, size_t size)
+{
+    void *p = pp_arena_alloc_raw(a, size);
+    memset(p, 0, size);
     return p;
 }
 

@@ -48,6 +48,8 @@ void pp_arena_release(struct pp_arena *a);
 void pp_arena_reset(struct pp_arena *a);
 /* Zeroed memory aligned for any type; owned by the arena. Never NULL. */
 void *pp_arena_alloc(struct pp_arena *a, size_t size);
+/* As pp_arena_alloc, but the memory is not zeroed (for callers that fill it at once). */
+void *pp_arena_alloc_raw(struct pp_arena *a, size_t size);
 /* Copy of s (or of n bytes of s) owned by the arena; NULL in gives NULL out. */
 char *pp_arena_strdup(struct pp_arena *a, const char *s);
 char *pp_arena_strndup(struct pp_arena *a, const char *s, size_t n);

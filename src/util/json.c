@@ -4,8 +4,56 @@
 #include "util/json.h"
 
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The scratch arena of this thread, or NULL: cJSON's hooks consult it on every call. */
+static _Thread_local struct pp_arena *scratch_arena;
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void *hook_malloc(size_t size)
+{
+    if (scratch_arena)
+        return pp_arena_alloc_raw(scratch_arena, size);
+    return pp_xmalloc(size);
+}
+
+static void hook_free(void *p)
+{
+    if (!scratch_arena)
+        free(p);
+}
+
+static void install_hooks(void)
+{
+    cJSON_Hooks hooks = {hook_malloc, hook_free};
+    cJSON_InitHooks(&hooks);
+}
+
+void pp_json_scratch_init(struct pp_json_scratch *s)
+{
+    pthread_once(&hooks_once, install_hooks);
+    pp_arena_init(&s->arena);
+}
+
+void pp_json_scratch_release(struct pp_json_scratch *s)
+{
+    pp_arena_release(&s->arena);
+}
+
+void pp_json_scratch_enter(struct pp_json_scratch *s)
+{
+    pthread_once(&hooks_once, install_hooks);
+    scratch_arena = &s->arena;
+}
+
+void pp_json_scratch_leave(struct pp_json_scratch *s)
+{
+    scratch_arena = NULL;
+    pp_arena_reset(&s->arena);
+}
 
 void pp_json_position(const char *text, size_t offset, int *line, int *column)
 {
