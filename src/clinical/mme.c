@@ -212,23 +212,23 @@ static bool word_char(char ch)
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
-/* The first opioid ingredient named as a whole word in free text, or NULL. */
+/* The first opioid ingredient named as a whole word in free text, or NULL. Every opioid
+ * ingredient name is one word, so each word is looked up once. */
 static const struct pp_drug_ingredient_info *opioid_named_in(const char *text)
 {
-    size_t n_ing;
-    const struct pp_drug_ingredient_info *all = pp_drug_ingredients(&n_ing);
-    size_t len = strlen(text);
-
-    for (size_t i = 0; i < n_ing; i++) {
-        size_t nl;
-        if (all[i].opioid == PP_OPIOID_NONE)
-            continue;
-        nl = strlen(all[i].name);
-        for (size_t at = 0; at + nl <= len; at++) {
-            if (strncasecmp(text + at, all[i].name, nl) == 0 &&
-                (at == 0 || !word_char(text[at - 1])) &&
-                (at + nl == len || !word_char(text[at + nl])))
-                return &all[i];
+    const char *p = text;
+    while (*p) {
+        const char *w;
+        const struct pp_drug_ingredient_info *ing;
+        while (*p && !word_char(*p))
+            p++;
+        w = p;
+        while (word_char(*p))
+            p++;
+        if (p - w >= 4) {
+            ing = pp_drug_ingredient_lookup(w, (size_t)(p - w));
+            if (ing && ing->opioid != PP_OPIOID_NONE)
+                return ing;
         }
     }
     return NULL;
@@ -308,6 +308,42 @@ static bool has_name(const struct pp_concept *c)
         if (c->codings[i].display && *c->codings[i].display)
             return true;
     return false;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool concept_same(const struct pp_concept *a, const struct pp_concept *b)
+{
+    if (a->n_codings != b->n_codings || !str_same(a->text, b->text))
+        return false;
+    for (size_t i = 0; i < a->n_codings; i++)
+        if (!str_same(a->codings[i].system, b->codings[i].system) ||
+            !str_same(a->codings[i].code, b->codings[i].code) ||
+            !str_same(a->codings[i].display, b->codings[i].display))
+            return false;
+    return true;
+}
+
+static uint64_t hash_add(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull; /* FNV-1a */
+    }
+    return (h ^ 0xff) * 1099511628211ull;
+}
+
+static uint64_t concept_hash(const struct pp_concept *c)
+{
+    uint64_t h = hash_add(1469598103934665603ull, c->text);
+    for (size_t i = 0; i < c->n_codings; i++) {
+        h = hash_add(h, c->codings[i].code);
+        h = hash_add(h, c->codings[i].display);
+    }
+    return h;
 }
 
 static bool is_active(const struct pp_medication *m)
@@ -573,7 +609,7 @@ static void fill_supply(struct pp_med_info *info)
 enum pp_err pp_mme_compute(const struct pp_record *r, pp_day now, const struct pp_policy *p,
                            const struct pp_drug_codes *codes, struct pp_mme_result *res)
 {
-    size_t n_orders = 0;
+    size_t n_orders = 0, seen_cap, *seen;
     double total = 0;
 
     (void)now;
@@ -584,11 +620,28 @@ enum pp_err pp_mme_compute(const struct pp_record *r, pp_day now, const struct p
     res->meds = pp_xcalloc(r->n_meds, sizeof(*res->meds));
     res->orders = pp_xcalloc(r->n_meds, sizeof(*res->orders));
     res->n_meds = r->n_meds;
+    /* a record names the same product again and again (every refill): identify each
+     * distinct medication concept once */
+    seen_cap = 16;
+    while (seen_cap < r->n_meds * 2)
+        seen_cap *= 2;
+    seen = pp_xcalloc(seen_cap, sizeof(*seen));
     for (size_t i = 0; i < r->n_meds; i++) {
         struct pp_med_info *info = &res->meds[i];
+        size_t slot = (size_t)concept_hash(&r->meds[i].code) & (seen_cap - 1);
         info->med = &r->meds[i];
-        info->identified = identify(info->med, info, codes);
-        info->classes |= info->identified ? info->drug.classes : 0;
+        while (seen[slot] && !concept_same(&r->meds[seen[slot] - 1].code, &info->med->code))
+            slot = (slot + 1) & (seen_cap - 1);
+        if (seen[slot]) {
+            const struct pp_med_info *same = &res->meds[seen[slot] - 1];
+            info->identified = same->identified;
+            info->drug = same->drug;
+            info->classes = same->classes;
+        } else {
+            seen[slot] = i + 1;
+            info->identified = identify(info->med, info, codes);
+            info->classes |= info->identified ? info->drug.classes : 0;
+        }
         info->opioid = (info->classes & PP_DRUG_OPIOID) != 0;
         info->long_acting = (info->identified && info->drug.long_acting) ||
                             (info->classes & PP_DRUG_LONG_ACTING_OPIOID);
@@ -597,6 +650,7 @@ enum pp_err pp_mme_compute(const struct pp_record *r, pp_day now, const struct p
         info->active = is_active(info->med);
         fill_supply(info);
     }
+    free(seen);
     for (size_t i = 0; i < r->n_meds; i++) {
         struct pp_med_info *info = &res->meds[i];
         struct pp_mme_order *o;

@@ -218,6 +218,9 @@ struct eval {
     bool order_hook;
     unsigned char *target;                /* per medication: under decision */
     const struct pp_mme_order **order_of; /* per medication: its MME order, or NULL */
+    /* concept-set bits of each observation, condition and procedure code, looked up once:
+     * several rules scan the same hundreds of observations */
+    uint32_t *obs_code_bits, *cond_code_bits, *proc_code_bits;
     /* CDC 2022 scope (CLINICAL-FACTS §1.1) */
     bool age_known;
     int age;
@@ -227,6 +230,21 @@ struct eval {
     const char *excluded_id;
     struct pp_buf tmp; /* detail text under construction */
 };
+
+static uint32_t obs_bits(const struct eval *e, const struct pp_observation *o)
+{
+    return e->obs_code_bits[o - e->r->observations];
+}
+
+static uint32_t cond_bits(const struct eval *e, const struct pp_condition *c)
+{
+    return e->cond_code_bits[c - e->r->conditions];
+}
+
+static uint32_t proc_bits(const struct eval *e, const struct pp_procedure *x)
+{
+    return e->proc_code_bits[x - e->r->procedures];
+}
 
 static bool str_is(const char *a, const char *b)
 {
@@ -452,9 +470,11 @@ static pp_day last_event(const struct eval *e, uint32_t bits, pp_day from, pp_da
     for (size_t i = 0; i < e->r->n_procedures; i++) {
         const struct pp_procedure *x = &e->r->procedures[i];
         pp_day d = x->performed;
-        if (d == PP_DAY_NONE || d < from || d > to || !proc_valid(x))
+        /* the cached concept bits first: most procedures are of no interest */
+        if (!(proc_bits(e, x) & bits) || d == PP_DAY_NONE || d < from || d > to ||
+            !proc_valid(x))
             continue;
-        if ((pp_terms_concept(e->t, &x->code) & bits) && d > best) {
+        if (d > best) {
             best = d;
             *type = "Procedure";
             *id = x->id;
@@ -463,9 +483,10 @@ static pp_day last_event(const struct eval *e, uint32_t bits, pp_day from, pp_da
     for (size_t i = 0; i < e->r->n_observations; i++) {
         const struct pp_observation *o = &e->r->observations[i];
         pp_day d = o->effective;
-        if (d == PP_DAY_NONE || d < from || d > to || !obs_valid(o))
+        if (!(obs_bits(e, o) & bits) || d == PP_DAY_NONE || d < from || d > to ||
+            !obs_valid(o))
             continue;
-        if ((pp_terms_concept(e->t, &o->code) & bits) && d > best) {
+        if (d > best) {
             best = d;
             *type = "Observation";
             *id = o->id;
@@ -516,7 +537,7 @@ static void compute_scope(struct eval *e)
         uint32_t bits;
         if (!cond_valid(c))
             continue;
-        bits = pp_terms_concept(e->t, &c->code);
+        bits = cond_bits(e, c);
         /* sickle cell disease: any record of it (the CDC CDS assumes it stays active) */
         if (bits & PP_CS_SICKLE_CELL)
             set_excluded(e, "sickle cell disease", "Condition", c->id);
@@ -532,12 +553,12 @@ static void compute_scope(struct eval *e)
     }
     for (size_t i = 0; i < r->n_observations; i++) {
         const struct pp_observation *o = &r->observations[i];
-        if (obs_valid(o) && (pp_terms_concept(e->t, &o->code) & eol))
+        if ((obs_bits(e, o) & eol) && obs_valid(o))
             set_excluded(e, "hospice or end-of-life care", "Observation", o->id);
     }
     for (size_t i = 0; i < r->n_procedures; i++) {
         const struct pp_procedure *x = &r->procedures[i];
-        if (proc_valid(x) && (pp_terms_concept(e->t, &x->code) & eol))
+        if ((proc_bits(e, x) & eol) && proc_valid(x))
             set_excluded(e, "hospice or end-of-life care", "Procedure", x->id);
     }
     for (size_t i = 0; i < r->n_service_requests; i++) {
@@ -981,7 +1002,7 @@ static void rec08(struct eval *e)
         uint32_t bits;
         if (!cond_valid(c))
             continue;
-        bits = pp_terms_concept(e->t, &c->code);
+        bits = cond_bits(e, c);
         /* history of substance use disorder or overdose: any clinical status */
         if ((bits & (PP_CS_SUBSTANCE_MISUSE | PP_CS_OUD)) && !sud_id)
             sud_id = c->id ? c->id : "";
@@ -1212,7 +1233,7 @@ static void rec10(struct eval *e)
         const struct pp_observation *o = &e->r->observations[i];
         size_t j = n_tests;
         if (!obs_valid(o) || o->effective == PP_DAY_NONE || o->effective < from ||
-            o->effective > e->now || !(pp_terms_concept(e->t, &o->code) & PP_CS_UDS))
+            o->effective > e->now || !(obs_bits(e, o) & PP_CS_UDS))
             continue;
         /* oldest first (insertion sort: a patient has few urine tests in a year) */
         while (j > 0 && e->r->observations[order[j - 1]].effective > o->effective) {
@@ -1224,7 +1245,7 @@ static void rec10(struct eval *e)
     }
     for (size_t oi = 0; oi < n_tests; oi++) {
         const struct pp_observation *o = &e->r->observations[order[oi]];
-        uint32_t bits = pp_terms_concept(e->t, &o->code);
+        uint32_t bits = obs_bits(e, o);
         int res;
         res = uds_result(o);
         if (res == 0)
@@ -1408,7 +1429,7 @@ static void rec12(struct eval *e)
         return;
     for (size_t i = 0; i < e->r->n_conditions && !oud; i++)
         if (cond_active(e, &e->r->conditions[i]) &&
-            (pp_terms_concept(e->t, &e->r->conditions[i].code) & PP_CS_OUD))
+            (cond_bits(e, &e->r->conditions[i]) & PP_CS_OUD))
             oud = &e->r->conditions[i];
     if (!oud)
         return;
@@ -1728,6 +1749,15 @@ void pp_opioid_evaluate(const struct pp_record *r, pp_day now, const struct pp_p
     e.order_hook = ctx->hook != PP_OPIOID_PATIENT_VIEW;
     e.target = pp_xcalloc(r->n_meds + 1, 1);
     e.order_of = pp_xcalloc(r->n_meds + 1, sizeof(*e.order_of));
+    e.obs_code_bits = pp_xcalloc(r->n_observations + 1, sizeof(uint32_t));
+    e.cond_code_bits = pp_xcalloc(r->n_conditions + 1, sizeof(uint32_t));
+    e.proc_code_bits = pp_xcalloc(r->n_procedures + 1, sizeof(uint32_t));
+    for (size_t i = 0; i < r->n_observations; i++)
+        e.obs_code_bits[i] = pp_terms_concept(terms, &r->observations[i].code);
+    for (size_t i = 0; i < r->n_conditions; i++)
+        e.cond_code_bits[i] = pp_terms_concept(terms, &r->conditions[i].code);
+    for (size_t i = 0; i < r->n_procedures; i++)
+        e.proc_code_bits[i] = pp_terms_concept(terms, &r->procedures[i].code);
     pp_buf_init(&e.tmp, PP_BUF_UNLIMITED);
     for (size_t k = 0; k < mme->n_orders; k++)
         if (mme->orders[k].info_index < r->n_meds)
@@ -1779,5 +1809,8 @@ void pp_opioid_evaluate(const struct pp_record *r, pp_day now, const struct pp_p
 
     pp_buf_release(&e.tmp);
     free(e.order_of);
+    free(e.obs_code_bits);
+    free(e.cond_code_bits);
+    free(e.proc_code_bits);
     free(e.target);
 }

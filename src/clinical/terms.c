@@ -13,6 +13,7 @@
 struct pp_term_entry {
     char *system; /* NULL: any system */
     char *code;   /* NULL: empty slot */
+    uint64_t hash; /* of code: most probes end on a hash mismatch, without strcmp */
     uint32_t bits;
 };
 
@@ -31,6 +32,7 @@ void pp_terms_init(struct pp_terms *t)
     t->slots = NULL;
     t->n = 0;
     t->cap = 0;
+    t->n_any_system = 0;
 }
 
 void pp_terms_release(struct pp_terms *t)
@@ -51,12 +53,13 @@ static bool same_system(const char *a, const char *b)
 }
 
 static struct pp_term_entry *find_slot(struct pp_term_entry *slots, size_t cap, const char *system,
-                                       const char *code)
+                                       const char *code, uint64_t h)
 {
-    size_t i = (size_t)hash_str(code) & (cap - 1);
+    size_t i = (size_t)h & (cap - 1);
     for (;;) {
         struct pp_term_entry *e = &slots[i];
-        if (!e->code || (strcmp(e->code, code) == 0 && same_system(e->system, system)))
+        if (!e->code ||
+            (e->hash == h && strcmp(e->code, code) == 0 && same_system(e->system, system)))
             return e;
         i = (i + 1) & (cap - 1);
     }
@@ -70,7 +73,7 @@ static void rehash(struct pp_terms *t, size_t cap)
     t->cap = cap;
     for (size_t i = 0; i < oldcap; i++) {
         if (old[i].code)
-            *find_slot(t->slots, cap, old[i].system, old[i].code) = old[i];
+            *find_slot(t->slots, cap, old[i].system, old[i].code, old[i].hash) = old[i];
     }
     free(old);
 }
@@ -82,11 +85,14 @@ void pp_terms_add(struct pp_terms *t, const char *system, const char *code, uint
         return;
     if ((t->n + 1) * 2 > t->cap)
         rehash(t, t->cap ? t->cap * 2 : 256);
-    e = find_slot(t->slots, t->cap, system, code);
+    e = find_slot(t->slots, t->cap, system, code, hash_str(code));
     if (!e->code) {
         e->code = pp_xstrdup(code);
         e->system = system ? pp_xstrdup(system) : NULL;
+        e->hash = hash_str(code);
         t->n++;
+        if (!system)
+            t->n_any_system++;
     }
     e->bits |= bits;
 }
@@ -95,13 +101,15 @@ uint32_t pp_terms_lookup(const struct pp_terms *t, const char *system, const cha
 {
     uint32_t bits = 0;
     struct pp_term_entry *e;
+    uint64_t h;
     if (!t->cap || !code)
         return 0;
-    e = find_slot(t->slots, t->cap, system, code);
+    h = hash_str(code);
+    e = find_slot(t->slots, t->cap, system, code, h);
     if (e->code)
         bits |= e->bits;
-    if (system) {
-        e = find_slot(t->slots, t->cap, NULL, code);
+    if (system && t->n_any_system) {
+        e = find_slot(t->slots, t->cap, NULL, code, h);
         if (e->code)
             bits |= e->bits;
     }

@@ -55,6 +55,7 @@ struct pp_term_entry;
 struct pp_terms {
     struct pp_term_entry *slots; /* open-addressing hash table */
     size_t n, cap;
+    size_t n_any_system; /* entries added without a system */
 };
 
 /* An empty registry. */
