@@ -140,6 +140,37 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
+/*
+ * cJSON reports some failures at the start of the last value it read (in "[1, 2" it
+ * points at the 2): when a complete number or literal stands there, the problem is what
+ * follows it, so move past it and its whitespace.
+ */
+static const char *past_complete_scalar(const char *text, const char *p, const char *end)
+{
+    const char *q = p, *b = p;
+    static const char *const literals[] = {"true", "false", "null"};
+
+    /* only a value where a value belongs (after '[', ',' or ':') */
+    while (b > text && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r'))
+        b--;
+    if (b == text || (b[-1] != '[' && b[-1] != ',' && b[-1] != ':'))
+        return p;
+
+    if (q < end && (*q == '-' || (*q >= '0' && *q <= '9'))) {
+        q++;
+        while (q < end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
+                           *q == '+' || *q == '-'))
+            q++;
+        return skip_ws(q, end);
+    }
+    for (size_t i = 0; i < sizeof(literals) / sizeof(literals[0]); i++) {
+        size_t n = strlen(literals[i]);
+        if ((size_t)(end - q) >= n && memcmp(q, literals[i], n) == 0)
+            return skip_ws(q + n, end);
+    }
+    return p;
+}
+
 /* What a JSON parser could have wanted at `p`, judged from the text before it. */
 static void describe(const char *text, const char *p, const char *end, char *what, size_t wsz)
 {
@@ -217,6 +248,7 @@ enum pp_err pp_json_parse(const char *text, size_t len, const char *name, cJSON 
      * global error pointer; only the former is safe when several threads parse at once */
     if (!endp || endp < text || endp > text + len)
         endp = text + len;
+    endp = past_complete_scalar(text, endp, text + len);
     pp_json_position(text, (size_t)(endp - text), &line, &col);
     describe(text, endp, text + len, d->what, sizeof(d->what));
     snprintf(d->where, sizeof(d->where), "%s:%d:%d", name, line, col);
