@@ -63,7 +63,7 @@ run: build
 	echo '$(RUN)' | tr ';' '\n' | while read -r cmd; do \
 	    [ -n "$$cmd" ] || continue; \
 	    echo; echo "\$$ painpath $$cmd"; \
-	    $(PAINPATH) $$cmd; rc=$$?; \
+	    eval "$(PAINPATH) $$cmd"; rc=$$?; \
 	    [ $$rc -le 1 ] || { echo "painpath exited $$rc"; exit $$rc; }; \
 	done
 

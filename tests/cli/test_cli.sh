@@ -139,6 +139,23 @@ printf '{"hook": "order-sign",\n "context": {' >"$T/req-broken.json"
 run "cds with malformed JSON" 2 "$BIN" cds opioid-order-sign --now $NOW <"$T/req-broken.json"
 expect_in "$T/err" "stdin.*:2:[0-9]+" "names <stdin>:line:column"
 expect_empty "$T/out" "cds prints nothing on bad input"
+run "cds order-sign on the example request" 0 "$BIN" cds opioid-order-sign --now $NOW <"$SRC/examples/order-sign-request.json"
+python3 - "$T/out" <<'PY' && ok "order-sign: 10-day acute course gets REC06 and PRACTICE-SHORT-COURSE with a 7-day update" || bad "order-sign cards"
+import json, sys
+cards = json.load(open(sys.argv[1]))["cards"]
+by = {c["source"]["topic"]["code"]: c for c in cards}
+assert all(c["source"]["topic"]["system"] == "urn:painpath:rule" for c in cards)
+assert all(len(c["summary"]) <= 140 and c["indicator"] in ("info", "warning", "critical") for c in cards)
+for rule in ("CDC22-REC06", "PRACTICE-SHORT-COURSE"):
+    act = by[rule]["suggestions"][0]["actions"][0]
+    assert act["type"] == "update"
+    assert act["resource"]["dispenseRequest"]["expectedSupplyDuration"]["value"] == 7
+assert "CDC22-REC01" in by and "PRACTICE-RISK-EDUCATION" in by
+PY
+echo '{"practice_short_course_max_days": 10, "cdc_acute_max_days": 10}' >"$T/p10.json"
+run "order-sign with a 10-day policy" 0 "$BIN" cds opioid-order-sign --now $NOW --policy "$T/p10.json" <"$SRC/examples/order-sign-request.json"
+python3 -c 'import json,sys; c=[x["source"]["topic"]["code"] for x in json.load(open(sys.argv[1]))["cards"]]; sys.exit(0 if "PRACTICE-SHORT-COURSE" not in c and "CDC22-REC06" not in c else 1)' "$T/out" \
+    && ok "policy override silences the 7-day rules at 10 days" || bad "policy override silences the 7-day rules at 10 days"
 run "cds unknown service" 2 "$BIN" cds no-such-service <"$T/req-broken.json"
 
 echo "cli contract: $pass passed, $fail failed"
