@@ -89,8 +89,7 @@ int main(int argc, char **argv)
         printf("patients %zu, findings %.0f, fastest of %d runs per patient\n", n, total_findings,
                REPEATS);
         printf("per-patient evaluation: median %.2f us, p99 %.2f us, max %.2f us\n",
-               per_patient[n / 2] / 1000.0, per_patient[p99] / 1000.0,
-               per_patient[n - 1] / 1000.0);
+               per_patient[n / 2] / 1000.0, per_patient[p99] / 1000.0, per_patient[n - 1] / 1000.0);
     }
     if (sink < 0)
         printf("%g\n", sink);

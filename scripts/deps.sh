@@ -21,6 +21,7 @@ check   @clang-rt
 check   llvm
 bench   hyperfine
 check   python3
+check   clang-format
 format  clang-format
 '
 

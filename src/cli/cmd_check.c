@@ -18,11 +18,10 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: painpath check [--now YYYY-MM-DD] [--format table|json] [--policy FILE]\n"
-            "                      [--valuesets DIR] [--threads N] PATH...\n"
-            "All opioid-safety findings (CDC 2022 + practice policy) for each patient.\n"
-            "Exit code 1 when any finding is critical.\n");
+    fprintf(out, "usage: painpath check [--now YYYY-MM-DD] [--format table|json] [--policy FILE]\n"
+                 "                      [--valuesets DIR] [--threads N] PATH...\n"
+                 "All opioid-safety findings (CDC 2022 + practice policy) for each patient.\n"
+                 "Exit code 1 when any finding is critical.\n");
 }
 
 static void finding_json(struct pp_buf *b, const struct pp_finding *f)

@@ -21,7 +21,7 @@
  * `r`, `opts` (read-only) and `out`.
  */
 typedef int (*pp_cli_patient_fn)(const struct pp_record *r, const struct pp_cli_opts *opts,
-                                  struct pp_buf *out);
+                                 struct pp_buf *out);
 
 /* What a run loaded, for summaries. */
 struct pp_cli_run_stats {

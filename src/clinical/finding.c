@@ -38,8 +38,8 @@ static void utf8_truncate(char *s, size_t max)
     s[max] = '\0';
 }
 
-struct pp_finding *pp_findings_add(struct pp_findings *f, const char *rule_id,
-                                   enum pp_severity sev, const char *source, const char *fmt, ...)
+struct pp_finding *pp_findings_add(struct pp_findings *f, const char *rule_id, enum pp_severity sev,
+                                   const char *source, const char *fmt, ...)
 {
     struct pp_finding *x;
     char tmp[512];
@@ -117,12 +117,9 @@ struct pp_suggestion *pp_finding_suggest(struct pp_findings *f, struct pp_findin
 const char *pp_severity_name(enum pp_severity s)
 {
     switch (s) {
-    case PP_SEV_INFO:
-        return "info";
-    case PP_SEV_WARNING:
-        return "warning";
-    case PP_SEV_CRITICAL:
-        return "critical";
+    case PP_SEV_INFO: return "info";
+    case PP_SEV_WARNING: return "warning";
+    case PP_SEV_CRITICAL: return "critical";
     }
     return "info";
 }

@@ -31,9 +31,9 @@ enum pp_action {
 };
 
 struct pp_suggestion {
-    const char *label;        /* arena-owned */
+    const char *label; /* arena-owned */
     enum pp_action action;
-    const char *resource_ref; /* "MedicationRequest/ID" the action targets, or NULL */
+    const char *resource_ref;   /* "MedicationRequest/ID" the action targets, or NULL */
     const char *resource_type;  /* type to create (e.g. "MedicationRequest") or NULL */
     const char *rxnorm;         /* RxNorm code for a medication to create, or NULL */
     const char *rxnorm_display; /* its name */
@@ -68,9 +68,8 @@ void pp_findings_reset(struct pp_findings *f);
  * Append a finding; summary is printf-formatted and truncated to 140 characters
  * (on a UTF-8 boundary). Returns the new finding (valid until the next add).
  */
-struct pp_finding *pp_findings_add(struct pp_findings *f, const char *rule_id,
-                                   enum pp_severity sev, const char *source, const char *fmt,
-                                   ...) PP_PRINTF(5, 6);
+struct pp_finding *pp_findings_add(struct pp_findings *f, const char *rule_id, enum pp_severity sev,
+                                   const char *source, const char *fmt, ...) PP_PRINTF(5, 6);
 /* Set the markdown detail, printf-style, copied into the arena. */
 void pp_finding_detail(struct pp_findings *f, struct pp_finding *x, const char *fmt, ...)
     PP_PRINTF(3, 4);

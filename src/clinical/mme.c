@@ -17,18 +17,12 @@
 const char *pp_mme_status_name(enum pp_mme_status s)
 {
     switch (s) {
-    case PP_MME_COUNTED:
-        return "counted";
-    case PP_MME_EXCLUDED:
-        return "excluded";
-    case PP_MME_NO_DOSAGE:
-        return "no-dosage";
-    case PP_MME_NO_FACTOR:
-        return "no-conversion-factor";
-    case PP_MME_UNKNOWN_DRUG:
-        return "unknown-drug";
-    case PP_MME_NOT_ACTIVE:
-        return "not-active";
+    case PP_MME_COUNTED: return "counted";
+    case PP_MME_EXCLUDED: return "excluded";
+    case PP_MME_NO_DOSAGE: return "no-dosage";
+    case PP_MME_NO_FACTOR: return "no-conversion-factor";
+    case PP_MME_UNKNOWN_DRUG: return "unknown-drug";
+    case PP_MME_NOT_ACTIVE: return "not-active";
     }
     return "unknown-drug";
 }
@@ -61,15 +55,12 @@ double pp_mme_factor(enum pp_drug_opioid opioid, bool transdermal, double daily_
                      enum pp_mme_table table)
 {
     switch (opioid) {
-    case PP_OPIOID_CODEINE:
-        return 0.15;
+    case PP_OPIOID_CODEINE: return 0.15;
     case PP_OPIOID_FENTANYL:
         /* only the patch (per mcg/h) is in the clinical table */
         return transdermal ? 2.4 : NAN;
-    case PP_OPIOID_HYDROCODONE:
-        return 1;
-    case PP_OPIOID_HYDROMORPHONE:
-        return table == PP_MME_TABLE_CDC2016 ? 4 : 5;
+    case PP_OPIOID_HYDROCODONE: return 1;
+    case PP_OPIOID_HYDROMORPHONE: return table == PP_MME_TABLE_CDC2016 ? 4 : 5;
     case PP_OPIOID_METHADONE:
         if (table == PP_MME_TABLE_CDC2022)
             return 4.7;
@@ -82,18 +73,12 @@ double pp_mme_factor(enum pp_drug_opioid opioid, bool transdermal, double daily_
         if (daily_mg <= 60)
             return 10;
         return 12;
-    case PP_OPIOID_MORPHINE:
-        return 1;
-    case PP_OPIOID_OXYCODONE:
-        return 1.5;
-    case PP_OPIOID_OXYMORPHONE:
-        return 3;
-    case PP_OPIOID_TAPENTADOL:
-        return 0.4;
-    case PP_OPIOID_TRAMADOL:
-        return 0.2;
-    default:
-        return NAN;
+    case PP_OPIOID_MORPHINE: return 1;
+    case PP_OPIOID_OXYCODONE: return 1.5;
+    case PP_OPIOID_OXYMORPHONE: return 3;
+    case PP_OPIOID_TAPENTADOL: return 0.4;
+    case PP_OPIOID_TRAMADOL: return 0.2;
+    default: return NAN;
     }
 }
 
@@ -126,7 +111,7 @@ static double timing_code_per_day(const char *code)
         const char *code;
         double per_day;
     } codes[] = {
-        {"QD", 1}, {"AM", 1}, {"PM", 1}, {"QHS", 1}, {"BID", 2}, {"TID", 3}, {"QID", 4},
+        {"QD", 1},  {"AM", 1},  {"PM", 1},  {"QHS", 1},  {"BID", 2},   {"TID", 3},      {"QID", 4},
         {"Q4H", 6}, {"Q6H", 4}, {"Q8H", 3}, {"Q12H", 2}, {"QOD", 0.5}, {"WK", 1.0 / 7},
     };
     if (!code)
@@ -143,8 +128,8 @@ static double doses_per_day(const struct pp_dosage *d)
     if (d->frequency > 0 || d->frequency_max > 0) {
         /* as-needed "1-2 times": the most it allows, the conservative reading */
         double freq = d->frequency_max > d->frequency ? d->frequency_max : d->frequency;
-        double days = period_days(d->period > 0 ? d->period : 1, d->period > 0 ? d->period_unit
-                                                                                : "d");
+        double days =
+            period_days(d->period > 0 ? d->period : 1, d->period > 0 ? d->period_unit : "d");
         if (d->period > 0 && !d->period_unit)
             return NAN;
         if (!(days > 0))
@@ -174,9 +159,9 @@ double pp_dosage_daily_amount(const struct pp_dosage *d)
     amount = per_dose * per_day;
     if (d->max_per_period_num.present && d->max_per_period_den.present &&
         d->max_per_period_den.value > 0) {
-        double den_days = period_days(d->max_per_period_den.value, d->max_per_period_den.unit
-                                                                       ? d->max_per_period_den.unit
-                                                                       : "d");
+        double den_days =
+            period_days(d->max_per_period_den.value,
+                        d->max_per_period_den.unit ? d->max_per_period_den.unit : "d");
         if (den_days > 0) {
             double cap = d->max_per_period_num.value / den_days;
             if (cap < amount)
@@ -250,8 +235,8 @@ static bool identify(const struct pp_medication *m, struct pp_med_info *info,
     /* 1. an RxNorm coding whose display is a normalized name */
     for (size_t i = 0; i < c->n_codings; i++) {
         const struct pp_coding *k = &c->codings[i];
-        if (is_rxnorm(k) && k->display && pp_drug_parse_cstr(&info->drug, k->display, &d) == PP_OK &&
-            info->drug.dose_form[0])
+        if (is_rxnorm(k) && k->display &&
+            pp_drug_parse_cstr(&info->drug, k->display, &d) == PP_OK && info->drug.dose_form[0])
             return true;
     }
     /* 2. an RxNorm product code we know */
@@ -364,10 +349,11 @@ static bool unit_is(const char *u, const char *a)
 static bool count_unit(const char *u)
 {
     static const char *const counts[] = {
-        "1",       "{tbl}",  "{tablet}", "tablet",  "tablets", "tab",   "{capsule}", "capsule",
-        "capsules", "cap",   "{patch}",  "patch",   "patches", "{film}", "film",     "each",
-        "{each}",  "{unit}", "unit",     "{spray}", "spray",   "{actuat}", "actuat", "{lozenge}",
-        "lozenge", "{suppository}", "suppository", "{puff}", "puff", "{dose}", "dose",
+        "1",        "{tbl}",    "{tablet}",  "tablet",  "tablets",       "tab",         "{capsule}",
+        "capsule",  "capsules", "cap",       "{patch}", "patch",         "patches",     "{film}",
+        "film",     "each",     "{each}",    "{unit}",  "unit",          "{spray}",     "spray",
+        "{actuat}", "actuat",   "{lozenge}", "lozenge", "{suppository}", "suppository", "{puff}",
+        "puff",     "{dose}",   "dose",
     };
     if (!u || !*u)
         return true; /* Synthea: a plain number, the product's unit implied */
@@ -538,8 +524,8 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
                 o->status = PP_MME_NO_DOSAGE;
                 return;
             }
-            daily = amount * ing->strength_value *
-                    (strncasecmp(sunit, "MCG", 3) == 0 ? 0.001 : 1.0);
+            daily =
+                amount * ing->strength_value * (strncasecmp(sunit, "MCG", 3) == 0 ? 0.001 : 1.0);
         } else if (isfinite(mass_to_mg(amount, unit))) {
             if (n_opioids > 1 || drug->n_ingredients > 1) {
                 /* a mass dose of a combination product names the opioid's amount only when

@@ -45,15 +45,15 @@ struct pp_mme_order {
     const struct pp_medication *med; /* borrowed */
     size_t info_index;               /* index into pp_mme_result.meds */
     enum pp_mme_status status;
-    double daily_dose;               /* per day in daily_dose_unit; NAN when unknown */
-    const char *daily_dose_unit;     /* "mg/d", "mcg/h" (patches), static string */
-    double factor;                   /* conversion factor; NAN when none */
-    double mme_per_day;              /* NAN unless status is COUNTED */
+    double daily_dose;           /* per day in daily_dose_unit; NAN when unknown */
+    const char *daily_dose_unit; /* "mg/d", "mcg/h" (patches), static string */
+    double factor;               /* conversion factor; NAN when none */
+    double mme_per_day;          /* NAN unless status is COUNTED */
     /* What the order's dosage amounts to whether or not it is active (NAN when it cannot be
      * computed): lets the rules see past courses, e.g. for opioid tolerance. Never totalled. */
     double dose_mme_per_day;
     double dose_daily_dose; /* in daily_dose_unit */
-    char reason[200];                /* why not counted, or how it was computed */
+    char reason[200];       /* why not counted, or how it was computed */
 };
 
 struct pp_mme_result {
@@ -61,9 +61,9 @@ struct pp_mme_result {
     size_t n_meds;
     struct pp_mme_order *orders; /* every opioid order (one per opioid medication) */
     size_t n_orders;
-    double total;      /* sum of counted orders, rounded to 2 decimals; NAN when none counted */
+    double total; /* sum of counted orders, rounded to 2 decimals; NAN when none counted */
     bool any_counted;
-    bool complete;     /* false when an active opioid order could not be computed */
+    bool complete; /* false when an active opioid order could not be computed */
 };
 
 void pp_mme_result_init(struct pp_mme_result *res);

@@ -471,8 +471,7 @@ static pp_day last_event(const struct eval *e, uint32_t bits, pp_day from, pp_da
         const struct pp_procedure *x = &e->r->procedures[i];
         pp_day d = x->performed;
         /* the cached concept bits first: most procedures are of no interest */
-        if (!(proc_bits(e, x) & bits) || d == PP_DAY_NONE || d < from || d > to ||
-            !proc_valid(x))
+        if (!(proc_bits(e, x) & bits) || d == PP_DAY_NONE || d < from || d > to || !proc_valid(x))
             continue;
         if (d > best) {
             best = d;
@@ -483,8 +482,7 @@ static pp_day last_event(const struct eval *e, uint32_t bits, pp_day from, pp_da
     for (size_t i = 0; i < e->r->n_observations; i++) {
         const struct pp_observation *o = &e->r->observations[i];
         pp_day d = o->effective;
-        if (!(obs_bits(e, o) & bits) || d == PP_DAY_NONE || d < from || d > to ||
-            !obs_valid(o))
+        if (!(obs_bits(e, o) & bits) || d == PP_DAY_NONE || d < from || d > to || !obs_valid(o))
             continue;
         if (d > best) {
             best = d;

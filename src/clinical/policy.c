@@ -23,6 +23,8 @@ struct key_def {
 
 #define F(field) offsetof(struct pp_policy, field)
 
+/* one row per line: the formatter would spread each row over many */
+/* clang-format off */
 static const struct key_def keys[] = {
     {{"mme_table", "cdc2022 or cdc2016", "CLINICAL-FACTS §1.2 (2022 clinical table default)", false,
       "conversion-factor table; never mixed"},
@@ -113,6 +115,7 @@ static const struct key_def keys[] = {
       true, "1: a positive cannabinoid urine screen counts as an unexpected result"},
      K_INT, F(uds_cannabinoid_unexpected), 1, 0, 1},
 };
+/* clang-format on */
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -120,15 +123,9 @@ static void set_value(struct pp_policy *p, const struct key_def *k, double v)
 {
     char *base = (char *)p;
     switch (k->kind) {
-    case K_INT:
-        *(int *)(base + k->offset) = (int)v;
-        break;
-    case K_DOUBLE:
-        *(double *)(base + k->offset) = v;
-        break;
-    case K_TABLE:
-        *(enum pp_mme_table *)(base + k->offset) = (enum pp_mme_table)(int)v;
-        break;
+    case K_INT: *(int *)(base + k->offset) = (int)v; break;
+    case K_DOUBLE: *(double *)(base + k->offset) = v; break;
+    case K_TABLE: *(enum pp_mme_table *)(base + k->offset) = (enum pp_mme_table)(int)v; break;
     }
 }
 
@@ -156,12 +153,8 @@ bool pp_policy_get(const struct pp_policy *p, const char *key, double *out)
         if (strcmp(keys[i].doc.key, key) != 0)
             continue;
         switch (keys[i].kind) {
-        case K_INT:
-            *out = *(const int *)(base + keys[i].offset);
-            break;
-        case K_DOUBLE:
-            *out = *(const double *)(base + keys[i].offset);
-            break;
+        case K_INT: *out = *(const int *)(base + keys[i].offset); break;
+        case K_DOUBLE: *out = *(const double *)(base + keys[i].offset); break;
         case K_TABLE:
             *out = *(const enum pp_mme_table *)(base + keys[i].offset) == PP_MME_TABLE_CDC2016
                        ? 2016
@@ -181,8 +174,8 @@ static const struct key_def *find_key(const char *name)
     return NULL;
 }
 
-enum pp_err pp_policy_load_json(struct pp_policy *p, const char *text, size_t len,
-                                const char *name, struct pp_diag *d)
+enum pp_err pp_policy_load_json(struct pp_policy *p, const char *text, size_t len, const char *name,
+                                struct pp_diag *d)
 {
     cJSON *root = NULL;
     struct pp_policy tmp = *p;
@@ -193,8 +186,9 @@ enum pp_err pp_policy_load_json(struct pp_policy *p, const char *text, size_t le
     if (rc)
         return rc;
     if (!cJSON_IsObject(root)) {
-        rc = pp_diag_set(d, PP_ERR_INPUT, name, "a policy file must be a JSON object of "
-                                                "\"key\": value pairs");
+        rc = pp_diag_set(d, PP_ERR_INPUT, name,
+                         "a policy file must be a JSON object of "
+                         "\"key\": value pairs");
         goto out;
     }
     cJSON_ArrayForEach(item, root)
@@ -226,9 +220,8 @@ enum pp_err pp_policy_load_json(struct pp_policy *p, const char *text, size_t le
                 goto out;
             }
             if (!(v >= k->min && v <= k->max)) {
-                rc = pp_diag_set(d, PP_ERR_INPUT, item->string,
-                                 "%g is out of range (%g to %g %s)", v, k->min, k->max,
-                                 k->doc.unit);
+                rc = pp_diag_set(d, PP_ERR_INPUT, item->string, "%g is out of range (%g to %g %s)",
+                                 v, k->min, k->max, k->doc.unit);
                 goto out;
             }
         }

@@ -20,25 +20,25 @@ enum pp_mme_table {
 struct pp_policy {
     /* --- MME --- */
     enum pp_mme_table mme_table;
-    double mme_caution;       /* MME/day at which to pause and reassess (>=) */
-    double mme_high;          /* MME/day of the "taper now" wording (>=) */
-    double naloxone_mme;      /* MME/day at which naloxone should be offered (>=) */
+    double mme_caution;  /* MME/day at which to pause and reassess (>=) */
+    double mme_high;     /* MME/day of the "taper now" wording (>=) */
+    double naloxone_mme; /* MME/day at which naloxone should be offered (>=) */
     /* --- scope --- */
-    int adult_age_years;      /* CDC 2022 applies to adults of at least this age */
-    int cancer_encounter_count;   /* oncology/cancer encounters that mark active cancer */
+    int adult_age_years;        /* CDC 2022 applies to adults of at least this age */
+    int cancer_encounter_count; /* oncology/cancer encounters that mark active cancer */
     int cancer_lookback_months;
     /* --- definitions --- */
-    int acute_supply_days;    /* an order with fewer days' supply than this is acute */
-    int naive_lookback_days;  /* opioid-naive: no opioid in this many days ... */
-    int naive_exclude_days;   /* ... excluding the most recent this many days */
-    int rec07_window_days;    /* opioid on >= rec07_min_days of the last rec07_window_days */
+    int acute_supply_days;   /* an order with fewer days' supply than this is acute */
+    int naive_lookback_days; /* opioid-naive: no opioid in this many days ... */
+    int naive_exclude_days;  /* ... excluding the most recent this many days */
+    int rec07_window_days;   /* opioid on >= rec07_min_days of the last rec07_window_days */
     int rec07_min_days;
     int rec07_long_window_days; /* chronic-use proxy window (90 days) */
     int rec07_long_min_days;    /* opioid days within it */
     int rec07_reassess_days;    /* re-evaluation interval for long-term therapy */
     int pdmp_lookback_days;
     int uds_lookback_months;
-    int cdc_acute_max_days;   /* CDS: alert when an acute order exceeds this many days */
+    int cdc_acute_max_days; /* CDS: alert when an acute order exceeds this many days */
     /* --- practice policy --- */
     int practice_short_course_max_days; /* short-acting course for acute pain */
     double er_tolerance_morphine_mg;    /* ER/LA only after this daily oral morphine ... */
@@ -67,8 +67,8 @@ PP_MUST_CHECK enum pp_err pp_policy_load_json(struct pp_policy *p, const char *t
 struct pp_policy_key {
     const char *key;
     const char *unit;
-    const char *source;  /* CLINICAL-FACTS row */
-    bool unconfirmed;    /* the sheet marks the number L or UNCONFIRMED */
+    const char *source; /* CLINICAL-FACTS row */
+    bool unconfirmed;   /* the sheet marks the number L or UNCONFIRMED */
     const char *meaning;
 };
 

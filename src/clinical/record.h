@@ -44,7 +44,7 @@ struct pp_quantity {
 /* One dosageInstruction, flattened. */
 struct pp_dosage {
     const char *text;
-    bool as_needed;        /* asNeededBoolean true, or asNeededCodeableConcept present */
+    bool as_needed;               /* asNeededBoolean true, or asNeededCodeableConcept present */
     struct pp_quantity dose;      /* doseQuantity (or the low end of doseRange) */
     struct pp_quantity dose_high; /* doseRange.high; present only for a range */
     struct pp_quantity rate;      /* rateQuantity (e.g. mcg/h for a patch), if any */
@@ -80,15 +80,15 @@ struct pp_medication {
     const char *id;
     const char *status; /* active, completed, stopped, on-hold, cancelled, draft, ... */
     const char *intent;
-    const char *category;   /* community, inpatient, outpatient, discharge (first code) */
-    struct pp_concept code; /* medicationCodeableConcept or the resolved Medication.code */
-    const char *medication_ref; /* medicationReference as written ("Medication/ID", "#ID") */
-    bool medication_unresolved; /* a reference that no loaded Medication answered */
-    bool is_draft_order;    /* came from a CDS Hooks context.draftOrders / selections */
-    pp_day authored;        /* authoredOn / dateAsserted / whenHandedOver */
-    pp_day start;           /* validity / effective period start (PP_DAY_NONE if absent) */
-    pp_day end;             /* validity / effective period end */
-    double days_supply;     /* expectedSupplyDuration (days) or daysSupply; <0 when absent */
+    const char *category;        /* community, inpatient, outpatient, discharge (first code) */
+    struct pp_concept code;      /* medicationCodeableConcept or the resolved Medication.code */
+    const char *medication_ref;  /* medicationReference as written ("Medication/ID", "#ID") */
+    bool medication_unresolved;  /* a reference that no loaded Medication answered */
+    bool is_draft_order;         /* came from a CDS Hooks context.draftOrders / selections */
+    pp_day authored;             /* authoredOn / dateAsserted / whenHandedOver */
+    pp_day start;                /* validity / effective period start (PP_DAY_NONE if absent) */
+    pp_day end;                  /* validity / effective period end */
+    double days_supply;          /* expectedSupplyDuration (days) or daysSupply; <0 when absent */
     struct pp_quantity quantity; /* dispenseRequest.quantity / quantity */
     int repeats;                 /* numberOfRepeatsAllowed; 0 when absent */
     const char *prior_prescription; /* "MedicationRequest/ID" it replaces, if any */
@@ -101,7 +101,7 @@ struct pp_medication {
 struct pp_condition {
     const char *id;
     struct pp_concept code;
-    const char *clinical_status;     /* active, recurrence, relapse, inactive, remission, resolved */
+    const char *clinical_status; /* active, recurrence, relapse, inactive, remission, resolved */
     const char *verification_status; /* confirmed, provisional, refuted, entered-in-error, ... */
     const char *category;            /* problem-list-item, encounter-diagnosis, health-concern */
     pp_day onset;

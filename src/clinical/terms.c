@@ -11,8 +11,8 @@
 #include "util/alloc.h"
 
 struct pp_term_entry {
-    char *system; /* NULL: any system */
-    char *code;   /* NULL: empty slot */
+    char *system;  /* NULL: any system */
+    char *code;    /* NULL: empty slot */
     uint64_t hash; /* of code: most probes end on a hash mismatch, without strcmp */
     uint32_t bits;
 };
@@ -220,9 +220,10 @@ static const struct {
     {PP_SYS_SNOMED, "78275009", PP_CS_SLEEP_BREATHING},
     {PP_SYS_ICD10CM, "G47.33", PP_CS_SLEEP_BREATHING},
     /* urine drug screens (LOINC) */
-    {PP_SYS_LOINC, "19295-5", PP_CS_UDS | PP_CS_UDS_OPIOID | PP_CS_UDS_OPIATE},      /* opiates screen, urine */
+    {PP_SYS_LOINC, "19295-5",
+     PP_CS_UDS | PP_CS_UDS_OPIOID | PP_CS_UDS_OPIATE}, /* opiates screen, urine */
     {PP_SYS_LOINC, "3397-7", PP_CS_UDS | PP_CS_UDS_ILLICIT | PP_CS_UDS_COCAINE},
-    {PP_SYS_LOINC, "3426-4", PP_CS_UDS | PP_CS_UDS_CANNABINOID},                          /* tetrahydrocannabinol */
+    {PP_SYS_LOINC, "3426-4", PP_CS_UDS | PP_CS_UDS_CANNABINOID}, /* tetrahydrocannabinol */
     /* PDMP review: SNOMED procedure 461621000124108 and situation 461651000124104 */
     {PP_SYS_SNOMED, "461621000124108", PP_CS_PDMP_REVIEW},
     {PP_SYS_SNOMED, "461651000124104", PP_CS_PDMP_REVIEW},

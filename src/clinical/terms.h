@@ -16,23 +16,23 @@
 
 /* Concept sets, as bits. Medication classes live in clinical/drugs.h, not here. */
 enum pp_cset {
-    PP_CS_CANCER = 1u << 0,            /* malignant cancer conditions */
-    PP_CS_SICKLE_CELL = 1u << 1,       /* sickle cell diseases */
-    PP_CS_TERMINAL = 1u << 2,          /* conditions likely terminal / limited life expectancy */
-    PP_CS_HOSPICE = 1u << 3,           /* hospice findings and procedures */
+    PP_CS_CANCER = 1u << 0,              /* malignant cancer conditions */
+    PP_CS_SICKLE_CELL = 1u << 1,         /* sickle cell diseases */
+    PP_CS_TERMINAL = 1u << 2,            /* conditions likely terminal / limited life expectancy */
+    PP_CS_HOSPICE = 1u << 3,             /* hospice findings and procedures */
     PP_CS_END_OF_LIFE_THERAPY = 1u << 4, /* therapies indicating end-of-life care */
-    PP_CS_SLEEP_BREATHING = 1u << 5,   /* sleep-disordered breathing */
-    PP_CS_SUBSTANCE_MISUSE = 1u << 6,  /* substance misuse conditions */
-    PP_CS_OUD = 1u << 7,               /* opioid misuse / use disorders */
-    PP_CS_UDS = 1u << 8,               /* any urine drug screening test */
-    PP_CS_UDS_OPIOID = 1u << 9,        /* opioid / opiate / synthetic-opioid screens */
-    PP_CS_UDS_ILLICIT = 1u << 10,      /* cocaine, PCP, heroin, amphetamine, ... screens */
-    PP_CS_PDMP_REVIEW = 1u << 11,      /* PDMP review procedure or "PDMP data reviewed" finding */
-    PP_CS_PAIN_PLAN = 1u << 12,        /* pain treatment plan / pain management procedure */
-    PP_CS_MISUSE_ASSESSMENT = 1u << 13, /* opioid misuse / treatment assessment procedures */
+    PP_CS_SLEEP_BREATHING = 1u << 5,     /* sleep-disordered breathing */
+    PP_CS_SUBSTANCE_MISUSE = 1u << 6,    /* substance misuse conditions */
+    PP_CS_OUD = 1u << 7,                 /* opioid misuse / use disorders */
+    PP_CS_UDS = 1u << 8,                 /* any urine drug screening test */
+    PP_CS_UDS_OPIOID = 1u << 9,          /* opioid / opiate / synthetic-opioid screens */
+    PP_CS_UDS_ILLICIT = 1u << 10,        /* cocaine, PCP, heroin, amphetamine, ... screens */
+    PP_CS_PDMP_REVIEW = 1u << 11,        /* PDMP review procedure or "PDMP data reviewed" finding */
+    PP_CS_PAIN_PLAN = 1u << 12,          /* pain treatment plan / pain management procedure */
+    PP_CS_MISUSE_ASSESSMENT = 1u << 13,  /* opioid misuse / treatment assessment procedures */
     PP_CS_OPIOID_COUNSELING = 1u << 14,
-    PP_CS_ONCOLOGY = 1u << 15,         /* oncology specialty (encounter type) */
-    PP_CS_OVERDOSE = 1u << 16,         /* history of opioid overdose */
+    PP_CS_ONCOLOGY = 1u << 15, /* oncology specialty (encounter type) */
+    PP_CS_OVERDOSE = 1u << 16, /* history of opioid overdose */
     PP_CS_UDS_BENZO = 1u << 17,
     PP_CS_UDS_HEROIN = 1u << 18,
     PP_CS_UDS_COCAINE = 1u << 19,

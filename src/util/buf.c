@@ -127,8 +127,12 @@ void pp_buf_add_json_str(struct pp_buf *b, const char *s)
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
         default:
-            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
-            u[4] = hex[*p >> 4]; u[5] = hex[*p & 15];
+            u[0] = '\\';
+            u[1] = 'u';
+            u[2] = '0';
+            u[3] = '0';
+            u[4] = hex[*p >> 4];
+            u[5] = hex[*p & 15];
             pp_buf_add(b, u, 6);
         }
         if (esc)

@@ -54,20 +54,13 @@ void pp_diag_prefix_file(struct pp_diag *d, const char *file)
 const char *pp_err_name(enum pp_err e)
 {
     switch (e) {
-    case PP_OK:
-        return "ok";
-    case PP_ERR_INPUT:
-        return "bad input";
-    case PP_ERR_NOT_FOUND:
-        return "not found";
-    case PP_ERR_UNSUPPORTED:
-        return "unsupported";
-    case PP_ERR_LIMIT:
-        return "limit exceeded";
-    case PP_ERR_IO:
-        return "i/o error";
-    case PP_ERR_INTERNAL:
-        return "internal error";
+    case PP_OK: return "ok";
+    case PP_ERR_INPUT: return "bad input";
+    case PP_ERR_NOT_FOUND: return "not found";
+    case PP_ERR_UNSUPPORTED: return "unsupported";
+    case PP_ERR_LIMIT: return "limit exceeded";
+    case PP_ERR_IO: return "i/o error";
+    case PP_ERR_INTERNAL: return "internal error";
     }
     return "unknown error";
 }
@@ -75,14 +68,11 @@ const char *pp_err_name(enum pp_err e)
 int pp_err_exit_code(enum pp_err e)
 {
     switch (e) {
-    case PP_OK:
-        return 0;
+    case PP_OK: return 0;
     case PP_ERR_INPUT:
     case PP_ERR_NOT_FOUND:
     case PP_ERR_UNSUPPORTED:
-    case PP_ERR_LIMIT:
-        return 2;
-    default:
-        return 1;
+    case PP_ERR_LIMIT: return 2;
+    default: return 1;
     }
 }

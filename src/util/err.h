@@ -42,7 +42,8 @@ void pp_diag_clear(struct pp_diag *d);
 enum pp_err pp_diag_set(struct pp_diag *d, enum pp_err code, const char *where, const char *fmt,
                         ...) PP_PRINTF(4, 5);
 
-/* Prefix `where` with a JSON path step: "entry[2]" + "resource.status" -> "entry[2].resource.status". */
+/* Prefix `where` with a JSON path step: "entry[2]" + "resource.status" ->
+ * "entry[2].resource.status". */
 void pp_diag_prefix(struct pp_diag *d, const char *prefix);
 /* Prefix `where` with a file name: "a.json" + "entry[2]" -> "a.json: entry[2]". */
 void pp_diag_prefix_file(struct pp_diag *d, const char *file);

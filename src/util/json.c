@@ -179,8 +179,9 @@ static void describe(const char *text, const char *p, const char *end, char *wha
     char got[24];
 
     if (q >= end || !*q) {
-        snprintf(what, wsz, "unexpected end of input: a value, ',' or a closing bracket was "
-                            "expected");
+        snprintf(what, wsz,
+                 "unexpected end of input: a value, ',' or a closing bracket was "
+                 "expected");
         return;
     }
     /* look back past whitespace for the last significant character */
@@ -198,8 +199,10 @@ static void describe(const char *text, const char *p, const char *end, char *wha
     if (prev == '{' || (prev == ',' && *q == '}'))
         snprintf(what, wsz, "expected a string key in double quotes, found %s", got);
     else if (prev == ':' || prev == '[' || prev == ',')
-        snprintf(what, wsz, "expected a value (string, number, object, array, true, false, "
-                            "null), found %s", got);
+        snprintf(what, wsz,
+                 "expected a value (string, number, object, array, true, false, "
+                 "null), found %s",
+                 got);
     else if (*q == '"' || *q == '{' || *q == '[')
         snprintf(what, wsz, "expected ',' or a closing bracket, found %s", got);
     else

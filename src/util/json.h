@@ -24,8 +24,8 @@
  * d->where = "<name>:<line>:<column>", d->what = what was expected there.
  * Invalid UTF-8 and nesting deeper than PP_JSON_MAX_DEPTH are errors too.
  */
-PP_MUST_CHECK enum pp_err pp_json_parse(const char *text, size_t len, const char *name,
-                                        cJSON **out, struct pp_diag *d);
+PP_MUST_CHECK enum pp_err pp_json_parse(const char *text, size_t len, const char *name, cJSON **out,
+                                        struct pp_diag *d);
 
 /* 1-based line and column of byte `offset` within text. */
 void pp_json_position(const char *text, size_t offset, int *line, int *column);

@@ -16,19 +16,21 @@
 
 struct dose_case {
     const char *label;
-    const char *display;       /* RxNorm normalized name */
-    const char *status;        /* MedicationRequest.status */
-    double dose, dose_high;    /* dose_high > 0: doseRange */
-    const char *unit;          /* dose unit */
-    double frequency, period;  /* timing.repeat */
+    const char *display;      /* RxNorm normalized name */
+    const char *status;       /* MedicationRequest.status */
+    double dose, dose_high;   /* dose_high > 0: doseRange */
+    const char *unit;         /* dose unit */
+    double frequency, period; /* timing.repeat */
     const char *period_unit;
-    int time_of_day;           /* timeOfDay entries when frequency is 0 */
-    double max_num, max_den;   /* maxDosePerPeriod (per max_den days) */
+    int time_of_day;         /* timeOfDay entries when frequency is 0 */
+    double max_num, max_den; /* maxDosePerPeriod (per max_den days) */
     enum pp_mme_table table;
     enum pp_mme_status want_status;
     double want_mme; /* NAN when not counted */
 };
 
+/* one row per line: the formatter would spread each row over many */
+/* clang-format off */
 static const struct dose_case cases[] = {
     /* CLINICAL-FACTS §1.2 worked examples */
     {"hydrocodone 5 mg QID = 20", "acetaminophen 325 MG / hydrocodone bitartrate 5 MG Oral Tablet",
@@ -99,6 +101,7 @@ static const struct dose_case cases[] = {
     {"an opioid named outside RxNorm's grammar", "Acetaminophen/Hydrocodone", "active", 1, 0,
      "{tbl}", 4, 1, "d", 0, 0, 0, PP_MME_TABLE_CDC2022, PP_MME_UNKNOWN_DRUG, NAN},
 };
+/* clang-format on */
 
 static const struct dose_case *case_named(const char *label)
 {

@@ -128,9 +128,8 @@ static void test_mme_data__synthea_every_opioid_order_has_mme_or_status(void **s
     for (size_t i = 0; i < set.n_records; i++) {
         struct pp_mme_result res;
         pp_mme_result_init(&res);
-        assert_int_equal(pp_mme_compute(set.records[i], pp_day_from_ymd(2026, 11, 27), &p, NULL,
-                                        &res),
-                         PP_OK);
+        assert_int_equal(
+            pp_mme_compute(set.records[i], pp_day_from_ymd(2026, 11, 27), &p, NULL, &res), PP_OK);
         if (res.n_orders)
             patients_with_opioids++;
         if (!res.complete)
@@ -149,8 +148,8 @@ static void test_mme_data__synthea_every_opioid_order_has_mme_or_status(void **s
         }
         pp_mme_result_release(&res);
     }
-    printf("synthea-r4 opioid orders: %zu in %zu patients (%zu with an incomplete total)\n",
-           orders, patients_with_opioids, incomplete);
+    printf("synthea-r4 opioid orders: %zu in %zu patients (%zu with an incomplete total)\n", orders,
+           patients_with_opioids, incomplete);
     for (int s = 0; s <= PP_MME_NOT_ACTIVE; s++)
         printf("  %-22s %zu\n", pp_mme_status_name((enum pp_mme_status)s), per_status[s]);
     /* the data set README: 224 opioid MedicationRequests in 72 patients */
