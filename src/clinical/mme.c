@@ -418,6 +418,14 @@ static double order_daily_amount(const struct pp_medication *m, char *why, size_
     return any ? total : NAN;
 }
 
+static int opioids_in(const struct pp_drug *drug)
+{
+    int n = 0;
+    for (size_t i = 0; i < drug->n_ingredients; i++)
+        n += drug->ingredients[i].info && drug->ingredients[i].info->opioid != PP_OPIOID_NONE;
+    return n;
+}
+
 /* An order that is not active: its numbers stay in dose_*, never in the total. */
 static void not_active(struct pp_mme_order *o, const struct pp_medication *m)
 {
@@ -439,6 +447,8 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
     double amount, mme = 0;
     int n_opioids = 0;
     bool have_factor = true;
+    char parts[200] = "";
+    size_t n_parts = 0;
     char why[160] = "";
 
     o->daily_dose = NAN;
@@ -527,10 +537,13 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
             daily =
                 amount * ing->strength_value * (strncasecmp(sunit, "MCG", 3) == 0 ? 0.001 : 1.0);
         } else if (isfinite(mass_to_mg(amount, unit))) {
-            if (n_opioids > 1 || drug->n_ingredients > 1) {
-                /* a mass dose of a combination product names the opioid's amount only when
-                 * the product has one opioid; that is the case for every RxNorm combination
-                 * in use (opioid + acetaminophen/ibuprofen/...) */
+            /* a dose in mg of a combination product is the opioid's amount when the product
+             * has one opioid (opioid + acetaminophen, ...); with two it is ambiguous */
+            if (opioids_in(drug) > 1) {
+                snprintf(o->reason, sizeof(o->reason),
+                         "a dose in %s is ambiguous for a product with two opioids", unit);
+                o->status = PP_MME_NO_DOSAGE;
+                return;
             }
             daily = mass_to_mg(amount, unit);
         } else {
@@ -552,6 +565,14 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
         }
         o->factor = factor;
         mme += daily * factor;
+        if (n_opioids > 1)
+            n_parts += (size_t)snprintf(parts + n_parts, sizeof(parts) - n_parts, " + ");
+        if (n_parts < sizeof(parts))
+            n_parts += (size_t)snprintf(parts + n_parts, sizeof(parts) - n_parts, "%g %s %s x %g",
+                                        round(daily * 1e6) / 1e6, o->daily_dose_unit,
+                                        pp_drug_opioid_name(op), factor);
+        if (n_parts >= sizeof(parts))
+            n_parts = sizeof(parts) - 1;
     }
     if (n_opioids == 0) {
         snprintf(o->reason, sizeof(o->reason), "no opioid ingredient was identified");
@@ -571,8 +592,14 @@ static void compute_order(const struct pp_med_info *info, const struct pp_policy
     }
     o->mme_per_day = o->dose_mme_per_day;
     o->status = PP_MME_COUNTED;
-    snprintf(o->reason, sizeof(o->reason), "%g %s x %g", o->daily_dose, o->daily_dose_unit,
-             o->factor);
+    if (n_opioids > 1) {
+        /* one factor per opioid: the order's own factor would mislead */
+        o->factor = NAN;
+        snprintf(o->reason, sizeof(o->reason), "%s", parts);
+    } else {
+        snprintf(o->reason, sizeof(o->reason), "%g %s x %g", o->daily_dose, o->daily_dose_unit,
+                 o->factor);
+    }
 }
 
 static void fill_supply(struct pp_med_info *info)
