@@ -80,6 +80,19 @@ void pp_finding_evidence(struct pp_findings *f, struct pp_finding *x, const char
 struct pp_suggestion *pp_finding_suggest(struct pp_findings *f, struct pp_finding *x,
                                          enum pp_action action, const char *label);
 
+/*
+ * What a module says about one of its rules, for `painpath rules` and
+ * docs/CLINICAL-RULES.md. Each module exports its table as
+ * `const struct pp_rule_info *pp_<module>_rules(size_t *count)` (static storage).
+ */
+struct pp_rule_info {
+    const char *id;          /* "TRIAGE-RED-FLAG", "BLOCK-MBB-POSITIVE", ... */
+    const char *title;       /* short display */
+    const char *statement;   /* one sentence: when it applies and what it concludes */
+    const char *source;      /* CLINICAL-FACTS row(s), or DESIGN.md for practice facts */
+    const char *policy_keys; /* comma-separated struct pp_policy keys it reads, or "" */
+};
+
 /* "info", "warning", "critical". */
 const char *pp_severity_name(enum pp_severity s);
 /* Number of findings with this rule id. */

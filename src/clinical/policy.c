@@ -114,6 +114,10 @@ static const struct key_def keys[] = {
       "CDS leaves it off",
       true, "1: a positive cannabinoid urine screen counts as an unexpected result"},
      K_INT, F(uds_cannabinoid_unexpected), 1, 0, 1},
+#define PP_POLICY_KEY(kind, field, def, min, max, unit, source, unconfirmed, meaning)            \
+    {{#field, unit, source, unconfirmed, meaning}, K_##kind, F(field), def, min, max},
+#include "clinical/policy_modules.def"
+#undef PP_POLICY_KEY
 };
 /* clang-format on */
 

@@ -49,6 +49,12 @@ struct pp_policy {
     int uds_rx_window_days;         /* a drug prescribed within this many days before a urine
                                      * test explains (or should appear in) its result */
     int uds_cannabinoid_unexpected; /* 1: a positive cannabinoid screen is an unexpected result */
+    /* --- the modules' keys, one field per row of clinical/policy_<module>.def --- */
+#define PP_POLICY_FIELD_INT int
+#define PP_POLICY_FIELD_DOUBLE double
+#define PP_POLICY_KEY(kind, field, ...) PP_POLICY_FIELD_##kind field;
+#include "clinical/policy_modules.def"
+#undef PP_POLICY_KEY
 };
 
 /* Fill `p` with the defaults (each cited in docs/CLINICAL-RULES.md). */
