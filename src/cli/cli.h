@@ -17,6 +17,10 @@ int pp_cmd_cds(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_policy(int argc, char **argv);
 int pp_cmd_rules(int argc, char **argv);
+int pp_cmd_triage(int argc, char **argv);
+int pp_cmd_score(int argc, char **argv);
+int pp_cmd_block(int argc, char **argv);
+int pp_cmd_procedures(int argc, char **argv);
 int pp_cmd_version(int argc, char **argv);
 
 #endif

@@ -4,10 +4,16 @@
  * markdown form is the rule table of docs/CLINICAL-RULES.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "clinical/blocks.h"
+#include "clinical/candidacy.h"
+#include "clinical/instruments.h"
 #include "clinical/opioid.h"
+#include "clinical/triage.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 
 static void usage(FILE *out)
@@ -41,12 +47,57 @@ static void md_cell(const char *s)
     }
 }
 
+/* One rule of any module, as printed. */
+struct row {
+    const char *id, *title, *statement, *source, *policy_keys;
+    char hooks[128];
+};
+
+/* The modules' rule tables, in the order docs/CLINICAL-RULES.md lists them. */
+static const struct pp_rule_info *(*const module_tables[])(size_t *) = {
+    pp_instruments_rules,
+    pp_triage_rules,
+    pp_candidacy_rules,
+    pp_blocks_rules,
+};
+
+/* Every rule: the opioid engine's (which run on CDS hooks), then each module's. */
+static struct row *all_rules(size_t *n)
+{
+    size_t n_op, total, k = 0;
+    const struct pp_opioid_rule *op = pp_opioid_rules(&n_op);
+    struct row *rows;
+
+    total = n_op;
+    for (size_t t = 0; t < sizeof(module_tables) / sizeof(module_tables[0]); t++) {
+        size_t c;
+        module_tables[t](&c);
+        total += c;
+    }
+    rows = pp_xcalloc(total + 1, sizeof(*rows));
+    for (size_t i = 0; i < n_op; i++, k++) {
+        rows[k] = (struct row){op[i].id,     op[i].title,       op[i].statement,
+                               op[i].source, op[i].policy_keys, ""};
+        hooks_text(op[i].hooks, rows[k].hooks, sizeof(rows[k].hooks));
+    }
+    for (size_t t = 0; t < sizeof(module_tables) / sizeof(module_tables[0]); t++) {
+        size_t c;
+        const struct pp_rule_info *r = module_tables[t](&c);
+        for (size_t i = 0; i < c; i++, k++) {
+            rows[k] = (struct row){r[i].id,     r[i].title,       r[i].statement,
+                                   r[i].source, r[i].policy_keys, "-"};
+            snprintf(rows[k].hooks, sizeof(rows[k].hooks), "-");
+        }
+    }
+    *n = total;
+    return rows;
+}
+
 int pp_cmd_rules(int argc, char **argv)
 {
     const char *format = "table";
     size_t n;
-    const struct pp_opioid_rule *rules = pp_opioid_rules(&n);
-    char hooks[128];
+    struct row *rules;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -63,6 +114,13 @@ int pp_cmd_rules(int argc, char **argv)
             return 2;
         }
     }
+    if (strcmp(format, "json") != 0 && strcmp(format, "markdown") != 0 &&
+        strcmp(format, "table") != 0) {
+        fprintf(stderr, "painpath rules: --format: expected table, json or markdown, got '%s'\n",
+                format);
+        return 2;
+    }
+    rules = all_rules(&n);
     if (strcmp(format, "json") == 0) {
         struct pp_buf b;
         pp_buf_init(&b, PP_BUF_UNLIMITED);
@@ -78,9 +136,8 @@ int pp_cmd_rules(int argc, char **argv)
             pp_buf_add_json_str(&b, rules[i].source);
             pp_buf_adds(&b, ", \"policy_keys\": ");
             pp_buf_add_json_str(&b, rules[i].policy_keys);
-            hooks_text(rules[i].hooks, hooks, sizeof(hooks));
             pp_buf_adds(&b, ", \"hooks\": ");
-            pp_buf_add_json_str(&b, hooks);
+            pp_buf_add_json_str(&b, rules[i].hooks);
             pp_buf_adds(&b, "}");
         }
         pp_buf_adds(&b, "]\n");
@@ -90,26 +147,20 @@ int pp_cmd_rules(int argc, char **argv)
         printf("| rule id | statement | source | policy keys | hooks |\n");
         printf("|---|---|---|---|---|\n");
         for (size_t i = 0; i < n; i++) {
-            hooks_text(rules[i].hooks, hooks, sizeof(hooks));
             printf("| `%s` | ", rules[i].id);
             md_cell(rules[i].statement);
             printf(" | ");
             md_cell(rules[i].source);
             printf(" | ");
             md_cell(rules[i].policy_keys[0] ? rules[i].policy_keys : "-");
-            printf(" | %s |\n", hooks);
-        }
-    } else if (strcmp(format, "table") == 0) {
-        for (size_t i = 0; i < n; i++) {
-            hooks_text(rules[i].hooks, hooks, sizeof(hooks));
-            printf("%-24s %s\n%-24s %s\n%-24s source: %s\n%-24s keys: %s\n%-24s hooks: %s\n\n",
-                   rules[i].id, rules[i].title, "", rules[i].statement, "", rules[i].source, "",
-                   rules[i].policy_keys[0] ? rules[i].policy_keys : "-", "", hooks);
+            printf(" | %s |\n", rules[i].hooks);
         }
     } else {
-        fprintf(stderr, "painpath rules: --format: expected table, json or markdown, got '%s'\n",
-                format);
-        return 2;
+        for (size_t i = 0; i < n; i++)
+            printf("%-24s %s\n%-24s %s\n%-24s source: %s\n%-24s keys: %s\n%-24s hooks: %s\n\n",
+                   rules[i].id, rules[i].title, "", rules[i].statement, "", rules[i].source, "",
+                   rules[i].policy_keys[0] ? rules[i].policy_keys : "-", "", rules[i].hooks);
     }
+    free(rules);
     return 0;
 }

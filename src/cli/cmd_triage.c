@@ -1,0 +1,246 @@
+/*
+ * cmd_triage.c — `painpath triage`: one referral (the JSON of
+ * docs/cli-triage.md) -> a disposition, the review date, what to bring and
+ * every reason as a finding. Reads, calls clinical/triage.c, prints; no rules here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/run.h"
+#include "clinical/candidacy.h"
+#include "clinical/finding.h"
+#include "clinical/triage.h"
+#include "fhir/referral.h"
+#include "util/buf.h"
+
+#define INPUT_MAX (1024 * 1024)
+
+static const char EXAMPLE[] =
+    "{\n"
+    "  \"referral_source\": \"primary_care\",\n"
+    "  \"onset\": \"2026-10-20\",\n"
+    "  \"course\": \"not_improving\",\n"
+    "  \"conservative_care\": {\"rest\": \"2026-10-21\", \"otc_drugs\": \"2026-10-21\",\n"
+    "                        \"physical_therapy\": \"2026-10-28\"},\n"
+    "  \"nrs\": 6,\n"
+    "  \"prevents_exercise_or_therapy\": false,\n"
+    "  \"red_flags\": {\n"
+    "    \"urinary_retention\": false, \"fecal_incontinence\": false,\n"
+    "    \"saddle_anesthesia\": false, \"bilateral_sciatica\": false,\n"
+    "    \"bilateral_leg_deficit\": false, \"cancer_history\": false,\n"
+    "    \"unexplained_weight_loss\": false, \"fever\": false, \"iv_drug_use\": false,\n"
+    "    \"immunosuppression\": false, \"major_trauma\": false,\n"
+    "    \"minor_trauma_osteoporosis_or_steroids\": false,\n"
+    "    \"major_motor_weakness\": false, \"progressive_deficit\": false\n"
+    "  },\n"
+    "  \"prior_imaging\": true,\n"
+    "  \"prior_specialist\": false,\n"
+    "  \"prior_spine_surgery\": null,\n"
+    "  \"surgery_stance\": \"unsure\"\n"
+    "}\n";
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: painpath triage [--now YYYY-MM-DD] [--example] [--format table|json]\n"
+                 "                       [--policy FILE] [FILE|-]\n"
+                 "Triage one referral: the triage JSON of docs/cli-triage.md, or FHIR (a Bundle\n"
+                 "with a ServiceRequest and a QuestionnaireResponse, or the latter alone);\n"
+                 "'-' or no FILE reads stdin. Disposition: "
+                 "emergency, urgent, expedited,\n"
+                 "interventional, primary_care or self_care, with every reason.\n"
+                 "Exit code 1 for emergency or urgent (a red flag), 2 for bad input.\n");
+}
+
+static void day_or_null(struct pp_buf *b, pp_day d)
+{
+    char s[11];
+    if (d == PP_DAY_NONE) {
+        pp_buf_adds(b, "null");
+        return;
+    }
+    pp_day_format(d, s);
+    pp_buf_add_json_str(b, s);
+}
+
+static void out_json(struct pp_buf *b, const struct pp_triage_input *in,
+                     const struct pp_triage_result *res, const struct pp_findings *f)
+{
+    size_t n = 0;
+    pp_buf_adds(b, "{\"disposition\": ");
+    pp_buf_add_json_str(b, pp_triage_disposition_name(res->disposition));
+    pp_buf_adds(b, ", \"review_date\": ");
+    day_or_null(b, res->review_date);
+    pp_buf_adds(b, ", \"recovery_ends\": ");
+    day_or_null(b, res->recovery_ends);
+    pp_buf_adds(b, ", \"candidacy\": [");
+    for (int c = 0; c < PP_CAND_COUNT; c++)
+        if (res->candidacy & (1u << c)) {
+            pp_buf_adds(b, n++ ? ", " : "");
+            pp_buf_add_json_str(b, pp_candidacy_category_name((enum pp_candidacy_category)c));
+        }
+    pp_buf_adds(b, "], \"bring\": [");
+    n = 0;
+    for (unsigned bit = 1; bit <= PP_BRING_SCAN_REPORTS; bit <<= 1)
+        if (res->bring & bit) {
+            pp_buf_adds(b, n++ ? ", " : "");
+            pp_buf_add_json_str(b, pp_triage_bring_label(bit));
+        }
+    pp_buf_adds(b, "], \"consult_letter_to\": ");
+    pp_cli_json_str_or_null(b,
+                            in->source == PP_REF_SELF ? NULL : pp_triage_source_name(in->source));
+    pp_buf_adds(b, ", \"findings\": [");
+    for (size_t i = 0; i < f->n; i++) {
+        const struct pp_finding *x = &f->items[i];
+        pp_buf_adds(b, i ? ", {\"rule\": " : "{\"rule\": ");
+        pp_buf_add_json_str(b, x->rule_id);
+        pp_buf_adds(b, ", \"severity\": ");
+        pp_buf_add_json_str(b, pp_severity_name(x->severity));
+        pp_buf_adds(b, ", \"summary\": ");
+        pp_buf_add_json_str(b, x->summary);
+        pp_buf_adds(b, ", \"detail\": ");
+        pp_cli_json_str_or_null(b, x->detail);
+        pp_buf_adds(b, ", \"source\": ");
+        pp_cli_json_str_or_null(b, x->source);
+        pp_buf_adds(b, ", \"actions\": [");
+        for (size_t s = 0; s < x->n_suggestions; s++) {
+            pp_buf_adds(b, s ? ", " : "");
+            pp_buf_add_json_str(b, x->suggestions[s].label);
+        }
+        pp_buf_adds(b, "]}");
+    }
+    pp_buf_adds(b, "]}\n");
+}
+
+static void out_table(struct pp_buf *b, const struct pp_triage_input *in,
+                      const struct pp_triage_result *res, const struct pp_findings *f)
+{
+    static const char *const marks[] = {"info    ", "WARNING ", "CRITICAL"};
+    char day[11];
+
+    pp_buf_addf(b, "disposition  %s\n", pp_triage_disposition_name(res->disposition));
+    if (res->review_date != PP_DAY_NONE) {
+        pp_day_format(res->review_date, day);
+        pp_buf_addf(b, "review date  %s\n", day);
+    }
+    if (res->recovery_ends != PP_DAY_NONE) {
+        pp_day_format(res->recovery_ends, day);
+        pp_buf_addf(b, "recovering   until %s (after spine surgery)\n", day);
+    }
+    if (in->source != PP_REF_SELF)
+        pp_buf_addf(b, "letter to    %s (referrer)\n", pp_triage_source_name(in->source));
+    for (unsigned bit = 1; bit <= PP_BRING_SCAN_REPORTS; bit <<= 1)
+        if (res->bring & bit)
+            pp_buf_addf(b, "bring        %s\n", pp_triage_bring_label(bit));
+    pp_buf_adds(b, "reasons\n");
+    for (size_t i = 0; i < f->n; i++) {
+        const struct pp_finding *x = &f->items[i];
+        pp_buf_addf(b, "  %s %-33s %s\n", marks[x->severity], x->rule_id, x->summary);
+        for (size_t s = 0; s < x->n_suggestions; s++)
+            pp_buf_addf(b, "  %8s %-33s -> %s\n", "", "", x->suggestions[s].label);
+    }
+}
+
+/* Read FILE, or stdin for "-" / NULL, into b. */
+static enum pp_err read_input(struct pp_buf *b, const char *path, struct pp_diag *d)
+{
+    char chunk[4096];
+    size_t n;
+
+    if (path && strcmp(path, "-") != 0)
+        return pp_buf_read_file(b, path, d);
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        pp_buf_add(b, chunk, n);
+    if (ferror(stdin))
+        return pp_diag_set(d, PP_ERR_IO, "stdin", "could not be read");
+    if (pp_buf_status(b))
+        return pp_diag_set(d, PP_ERR_LIMIT, "stdin", "input larger than %d bytes", INPUT_MAX);
+    return PP_OK;
+}
+
+static int run(const struct pp_cli_opts *o, const char *path)
+{
+    const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+    struct pp_triage_input in;
+    struct pp_triage_result res;
+    struct pp_findings f;
+    struct pp_diag d;
+    struct pp_buf b, out;
+    enum pp_err rc;
+    int exit_code;
+
+    pp_diag_clear(&d);
+    pp_findings_init(&f);
+    pp_buf_init(&b, INPUT_MAX);
+    pp_buf_init(&out, PP_BUF_UNLIMITED);
+    rc = read_input(&b, path, &d);
+    if (!rc)
+        rc = pp_fhir_referral_read(b.data, b.len, name, &in, &d);
+    if (!rc) {
+        rc = pp_triage_evaluate(&in, o->now, &o->policy, &f, &res, &d);
+        if (rc)
+            pp_diag_prefix_file(&d, name);
+    }
+    if (rc) {
+        pp_cli_print_diag("triage", &d);
+        exit_code = rc == PP_ERR_IO ? 2 : pp_err_exit_code(rc);
+        goto out;
+    }
+    if (o->format == PP_FORMAT_JSON)
+        out_json(&out, &in, &res, &f);
+    else
+        out_table(&out, &in, &res, &f);
+    fwrite(out.data, 1, out.len, stdout);
+    exit_code = res.disposition >= PP_DISP_URGENT ? 1 : 0;
+out:
+    pp_buf_release(&out);
+    pp_buf_release(&b);
+    pp_findings_release(&f);
+    return exit_code;
+}
+
+int pp_cmd_triage(int argc, char **argv)
+{
+    struct pp_cli_opts o;
+    const char *path = NULL;
+    int rc;
+
+    pp_cli_opts_init(&o);
+    for (int i = 1; i < argc; i++) {
+        int t;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            rc = 0;
+            goto out;
+        }
+        if (strcmp(argv[i], "--example") == 0) {
+            fputs(EXAMPLE, stdout);
+            rc = 0;
+            goto out;
+        }
+        t = pp_cli_opts_take(&o, argc, argv, &i, "triage");
+        if (t < 0) {
+            rc = 2;
+            goto out;
+        }
+        if (t > 0)
+            continue;
+        if ((argv[i][0] == '-' && argv[i][1] != '\0') || path) {
+            fprintf(stderr, "painpath triage: %s '%s'\n",
+                    path ? "one input only, extra argument" : "unknown option", argv[i]);
+            usage(stderr);
+            rc = 2;
+            goto out;
+        }
+        path = argv[i];
+    }
+    if (pp_cli_opts_load(&o, "triage") != PP_OK) {
+        rc = 2;
+        goto out;
+    }
+    rc = run(&o, path);
+out:
+    pp_cli_opts_release(&o);
+    return rc;
+}
