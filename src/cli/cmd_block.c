@@ -299,9 +299,7 @@ static void print_table(struct pp_buf *b, const struct pp_block_request *r,
     }
     pp_buf_addf(b, "concordance: %s\n", pp_block_concordance_name(res->concordance));
     pp_buf_addf(b, "conclusion:  %s\n", res->conclusion);
-    for (size_t i = 0; i < f->n; i++)
-        pp_buf_addf(b, "  %-8s %-25s %s\n", pp_severity_name(f->items[i].severity),
-                    f->items[i].rule_id, f->items[i].summary);
+    pp_cli_findings_table(b, f);
 }
 
 static void print_json(struct pp_buf *b, const struct pp_block_request *r,
@@ -351,41 +349,14 @@ static void print_json(struct pp_buf *b, const struct pp_block_request *r,
                                          : ", \"generator_likely\": false");
     pp_buf_adds(b, ",\n \"conclusion\": ");
     pp_buf_add_json_str(b, res->conclusion);
-    pp_buf_adds(b, ",\n \"findings\": [");
-    for (size_t i = 0; i < f->n; i++) {
-        const struct pp_finding *x = &f->items[i];
-        pp_buf_adds(b, i ? ",\n  {\"rule_id\": " : "\n  {\"rule_id\": ");
-        pp_buf_add_json_str(b, x->rule_id);
-        kv_str(b, "severity", pp_severity_name(x->severity));
-        kv_str(b, "summary", x->summary);
-        kv_str(b, "detail", x->detail);
-        kv_str(b, "source", x->source);
-        pp_buf_adds(b, "}");
-    }
-    pp_buf_adds(b, "]}\n");
-}
-
-static enum pp_err read_input(const char *path, struct pp_buf *in, struct pp_diag *d)
-{
-    char chunk[65536];
-    size_t got;
-
-    if (path && strcmp(path, "-") != 0)
-        return pp_buf_read_file(in, path, d);
-    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-        pp_buf_add(in, chunk, got);
-        if (pp_buf_status(in) != PP_OK)
-            return pp_diag_set(d, PP_ERR_LIMIT, "<stdin>", "the input is larger than %u MiB",
-                               BLOCK_INPUT_MAX >> 20);
-    }
-    if (ferror(stdin))
-        return pp_diag_set(d, PP_ERR_IO, "<stdin>", "cannot read standard input");
-    return PP_OK;
+    pp_buf_adds(b, ",\n \"findings\": ");
+    pp_cli_findings_json(b, f);
+    pp_buf_adds(b, "}\n");
 }
 
 static int run_block(const char *path, const struct pp_cli_opts *o)
 {
-    const char *name = path && strcmp(path, "-") != 0 ? path : "<stdin>";
+    const char *name = PP_CLI_STDIN_NAME;
     struct pp_block_request req;
     struct pp_block_result res;
     struct pp_findings fs;
@@ -400,7 +371,7 @@ static int run_block(const char *path, const struct pp_cli_opts *o)
     pp_findings_init(&fs);
     pp_buf_init(&in, BLOCK_INPUT_MAX);
     pp_buf_init(&out, PP_BUF_UNLIMITED);
-    rc = read_input(path, &in, &d);
+    rc = pp_cli_read_input(path, &in, &name, &d);
     if (!rc)
         rc = pp_json_parse(in.data, in.len, name, &root, &d);
     if (!rc) {

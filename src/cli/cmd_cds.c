@@ -32,23 +32,6 @@ static void usage(FILE *out)
         fprintf(out, "  %-22s %s\n", s[i].id, s[i].hook);
 }
 
-/* Read all of stdin into b (capped). */
-static enum pp_err read_stdin(struct pp_buf *b, struct pp_diag *d)
-{
-    char chunk[65536];
-    size_t got;
-
-    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-        pp_buf_add(b, chunk, got);
-        if (pp_buf_status(b) != PP_OK)
-            return pp_diag_set(d, PP_ERR_LIMIT, "<stdin>", "the request is larger than %zu MiB",
-                               CDS_REQUEST_MAX >> 20);
-    }
-    if (ferror(stdin))
-        return pp_diag_set(d, PP_ERR_IO, "<stdin>", "cannot read standard input");
-    return PP_OK;
-}
-
 static int run(const struct pp_cds_service *svc, const struct pp_cli_opts *o)
 {
     struct pp_buf in, out;
@@ -56,17 +39,18 @@ static int run(const struct pp_cds_service *svc, const struct pp_cli_opts *o)
     struct pp_diag d;
     struct pp_cds_env env = {o->now, &o->policy, &o->terms, &o->codes};
     cJSON *root = NULL;
+    const char *name;
     enum pp_err rc;
 
     pp_buf_init(&in, CDS_REQUEST_MAX);
     pp_buf_init(&out, PP_BUF_UNLIMITED);
     pp_findings_init(&fs);
     pp_diag_clear(&d);
-    rc = read_stdin(&in, &d);
+    rc = pp_cli_read_input(NULL, &in, &name, &d);
     if (!rc)
-        rc = pp_json_parse(in.data, in.len, "<stdin>", &root, &d);
+        rc = pp_json_parse(in.data, in.len, name, &root, &d);
     if (!rc)
-        rc = pp_cds_service_run(svc, root, "<stdin>", &env, &fs, &out, &d);
+        rc = pp_cds_service_run(svc, root, name, &env, &fs, &out, &d);
     if (!rc)
         rc = pp_buf_status(&out);
     if (rc)

@@ -24,39 +24,6 @@ static void usage(FILE *out)
                  "Exit code 1 when any finding is critical.\n");
 }
 
-static void finding_json(struct pp_buf *b, const struct pp_finding *f)
-{
-    pp_buf_adds(b, "{\"rule\": ");
-    pp_buf_add_json_str(b, f->rule_id);
-    pp_buf_adds(b, ", \"severity\": ");
-    pp_buf_add_json_str(b, pp_severity_name(f->severity));
-    pp_buf_adds(b, ", \"summary\": ");
-    pp_buf_add_json_str(b, f->summary);
-    pp_buf_adds(b, ", \"detail\": ");
-    pp_buf_add_json_str(b, f->detail);
-    pp_buf_adds(b, ", \"evidence\": [");
-    for (size_t i = 0; i < f->n_evidence; i++) {
-        pp_buf_adds(b, i ? ", " : "");
-        pp_buf_add_json_str(b, f->evidence[i]);
-    }
-    pp_buf_adds(b, "], \"source\": ");
-    pp_cli_json_str_or_null(b, f->source);
-    pp_buf_adds(b, ", \"suggestions\": [");
-    for (size_t i = 0; i < f->n_suggestions; i++) {
-        pp_buf_adds(b, i ? ", " : "");
-        pp_buf_add_json_str(b, f->suggestions[i].label);
-    }
-    pp_buf_adds(b, "]}");
-}
-
-static void finding_table(struct pp_buf *b, const struct pp_finding *f)
-{
-    static const char *const marks[] = {"info    ", "WARNING ", "CRITICAL"};
-    pp_buf_addf(b, "  %s %-26s %s\n", marks[f->severity], f->rule_id, f->summary);
-    for (size_t i = 0; i < f->n_suggestions; i++)
-        pp_buf_addf(b, "  %8s %-26s -> %s\n", "", "", f->suggestions[i].label);
-}
-
 static int per_patient(const struct pp_record *r, const struct pp_cli_opts *opts,
                        struct pp_buf *out)
 {
@@ -72,21 +39,16 @@ static int per_patient(const struct pp_record *r, const struct pp_cli_opts *opts
         goto out;
     }
     pp_opioid_evaluate(r, opts->now, &opts->policy, &opts->terms, &res, &ctx, &fs);
-    for (size_t i = 0; i < fs.n; i++)
-        if (fs.items[i].severity == PP_SEV_CRITICAL)
-            critical = 1;
+    critical = pp_cli_findings_critical(&fs);
     if (opts->format == PP_FORMAT_JSON) {
         pp_buf_adds(out, "{\"patient\": ");
         pp_cli_json_str_or_null(out, r->patient.id);
         pp_buf_adds(out, ", \"total_mme_per_day\": ");
         pp_cli_json_num_or_null(out, res.total);
         pp_buf_adds(out, res.complete ? ", \"complete\": true" : ", \"complete\": false");
-        pp_buf_adds(out, ", \"findings\": [");
-        for (size_t i = 0; i < fs.n; i++) {
-            pp_buf_adds(out, i ? ", " : "");
-            finding_json(out, &fs.items[i]);
-        }
-        pp_buf_adds(out, "]}\n");
+        pp_buf_adds(out, ", \"findings\": ");
+        pp_cli_findings_json(out, &fs);
+        pp_buf_adds(out, "}\n");
     } else {
         pp_buf_addf(out, "%s  MME/day ", r->patient.id ? r->patient.id : "(no id)");
         if (isfinite(res.total))
@@ -95,8 +57,7 @@ static int per_patient(const struct pp_record *r, const struct pp_cli_opts *opts
             pp_buf_adds(out, res.n_orders ? "unknown" : "none");
         pp_buf_adds(out, res.complete ? "" : " (incomplete)");
         pp_buf_addf(out, "  %zu finding%s\n", fs.n, fs.n == 1 ? "" : "s");
-        for (size_t i = 0; i < fs.n; i++)
-            finding_table(out, &fs.items[i]);
+        pp_cli_findings_table(out, &fs);
         pp_buf_adds(out, "\n");
     }
 out:

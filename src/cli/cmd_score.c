@@ -113,12 +113,12 @@ static int load_answers(const char *path, const struct pp_instrument_def **def,
 {
     struct pp_buf b;
     struct pp_diag d;
-    const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+    const char *name;
     enum pp_err rc;
 
     pp_diag_clear(&d);
     pp_buf_init(&b, MAX_INPUT);
-    rc = pp_buf_read_file(&b, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &d);
+    rc = pp_cli_read_input(path, &b, &name, &d);
     if (!rc)
         rc = pp_json_parse(b.data, b.len, name, root, &d);
     if (!rc) {
@@ -134,41 +134,6 @@ static int load_answers(const char *path, const struct pp_instrument_def **def,
         return rc == PP_ERR_INPUT ? 2 : pp_err_exit_code(rc);
     }
     return 0;
-}
-
-static void findings_json(struct pp_buf *b, const struct pp_findings *f)
-{
-    pp_buf_adds(b, "[");
-    for (size_t i = 0; i < f->n; i++) {
-        const struct pp_finding *x = &f->items[i];
-        pp_buf_adds(b, i ? ", {\"rule\": " : "{\"rule\": ");
-        pp_buf_add_json_str(b, x->rule_id);
-        pp_buf_adds(b, ", \"severity\": ");
-        pp_buf_add_json_str(b, pp_severity_name(x->severity));
-        pp_buf_adds(b, ", \"summary\": ");
-        pp_buf_add_json_str(b, x->summary);
-        pp_buf_adds(b, ", \"detail\": ");
-        pp_cli_json_str_or_null(b, x->detail);
-        pp_buf_adds(b, ", \"source\": ");
-        pp_cli_json_str_or_null(b, x->source);
-        pp_buf_adds(b, "}");
-    }
-    pp_buf_adds(b, "]");
-}
-
-static void findings_table(struct pp_buf *b, const struct pp_findings *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        pp_buf_addf(b, "  %-8s %-20s %s\n", pp_severity_name(f->items[i].severity),
-                    f->items[i].rule_id, f->items[i].summary);
-}
-
-static bool has_critical(const struct pp_findings *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->items[i].severity == PP_SEV_CRITICAL)
-            return true;
-    return false;
 }
 
 static void score_json(struct pp_buf *b, const struct pp_instrument_score *s,
@@ -267,7 +232,7 @@ static int run_score(const char *path, const struct pp_instrument_def *def,
     pp_diag_clear(&d);
     if (pp_instrument_score(&a, &o->policy, &s, &f, &d)) {
         item_where(&d, &meta);
-        pp_diag_prefix_file(&d, strcmp(path, "-") == 0 ? "(stdin)" : path);
+        pp_diag_prefix_file(&d, strcmp(path, "-") == 0 ? PP_CLI_STDIN_NAME : path);
         pp_cli_print_diag(CMD, &d);
         rc = 2;
         goto out;
@@ -276,7 +241,7 @@ static int run_score(const char *path, const struct pp_instrument_def *def,
         pp_buf_adds(&out, "{\"score\": ");
         score_json(&out, &s, &a);
         pp_buf_adds(&out, ", \"findings\": ");
-        findings_json(&out, &f);
+        pp_cli_findings_json(&out, &f);
         pp_buf_adds(&out, ", \"observations\": ");
         pp_questionnaire_observations(&out, &s, &meta);
         pp_buf_adds(&out, "}\n");
@@ -284,10 +249,10 @@ static int run_score(const char *path, const struct pp_instrument_def *def,
         score_table(&out, &s);
         if (f.n)
             pp_buf_adds(&out, "flags:\n");
-        findings_table(&out, &f);
+        pp_cli_findings_table(&out, &f);
     }
     fwrite(out.data, 1, out.len, stdout);
-    rc = has_critical(&f) ? 1 : 0;
+    rc = pp_cli_findings_critical(&f) ? 1 : 0;
 out:
     pp_buf_release(&out);
     pp_findings_release(&f);
@@ -375,7 +340,7 @@ static int run_compare(const char *base_arg, const char *follow_arg,
         pp_buf_adds(&out, ", \"status\": ");
         pp_buf_add_json_str(&out, pp_responder_name(c.status));
         pp_buf_adds(&out, ", \"findings\": ");
-        findings_json(&out, &f);
+        pp_cli_findings_json(&out, &f);
         pp_buf_adds(&out, "}\n");
     } else {
         pp_buf_addf(&out, "%s ", def->title);
@@ -401,10 +366,10 @@ static int run_compare(const char *base_arg, const char *follow_arg,
         pp_buf_addf(&out, " (%s%s)\n", c.mcid_source, c.mcid_unconfirmed ? ", unconfirmed" : "");
         if (f.n)
             pp_buf_adds(&out, "flags:\n");
-        findings_table(&out, &f);
+        pp_cli_findings_table(&out, &f);
     }
     fwrite(out.data, 1, out.len, stdout);
-    rc = has_critical(&f) ? 1 : 0;
+    rc = pp_cli_findings_critical(&f) ? 1 : 0;
 out:
     pp_buf_release(&out);
     pp_findings_release(&f);

@@ -90,33 +90,14 @@ static void out_json(struct pp_buf *b, const struct pp_triage_input *in,
     pp_buf_adds(b, "], \"consult_letter_to\": ");
     pp_cli_json_str_or_null(b,
                             in->source == PP_REF_SELF ? NULL : pp_triage_source_name(in->source));
-    pp_buf_adds(b, ", \"findings\": [");
-    for (size_t i = 0; i < f->n; i++) {
-        const struct pp_finding *x = &f->items[i];
-        pp_buf_adds(b, i ? ", {\"rule\": " : "{\"rule\": ");
-        pp_buf_add_json_str(b, x->rule_id);
-        pp_buf_adds(b, ", \"severity\": ");
-        pp_buf_add_json_str(b, pp_severity_name(x->severity));
-        pp_buf_adds(b, ", \"summary\": ");
-        pp_buf_add_json_str(b, x->summary);
-        pp_buf_adds(b, ", \"detail\": ");
-        pp_cli_json_str_or_null(b, x->detail);
-        pp_buf_adds(b, ", \"source\": ");
-        pp_cli_json_str_or_null(b, x->source);
-        pp_buf_adds(b, ", \"actions\": [");
-        for (size_t s = 0; s < x->n_suggestions; s++) {
-            pp_buf_adds(b, s ? ", " : "");
-            pp_buf_add_json_str(b, x->suggestions[s].label);
-        }
-        pp_buf_adds(b, "]}");
-    }
-    pp_buf_adds(b, "]}\n");
+    pp_buf_adds(b, ", \"findings\": ");
+    pp_cli_findings_json(b, f);
+    pp_buf_adds(b, "}\n");
 }
 
 static void out_table(struct pp_buf *b, const struct pp_triage_input *in,
                       const struct pp_triage_result *res, const struct pp_findings *f)
 {
-    static const char *const marks[] = {"info    ", "WARNING ", "CRITICAL"};
     char day[11];
 
     pp_buf_addf(b, "disposition  %s\n", pp_triage_disposition_name(res->disposition));
@@ -134,34 +115,11 @@ static void out_table(struct pp_buf *b, const struct pp_triage_input *in,
         if (res->bring & bit)
             pp_buf_addf(b, "bring        %s\n", pp_triage_bring_label(bit));
     pp_buf_adds(b, "reasons\n");
-    for (size_t i = 0; i < f->n; i++) {
-        const struct pp_finding *x = &f->items[i];
-        pp_buf_addf(b, "  %s %-33s %s\n", marks[x->severity], x->rule_id, x->summary);
-        for (size_t s = 0; s < x->n_suggestions; s++)
-            pp_buf_addf(b, "  %8s %-33s -> %s\n", "", "", x->suggestions[s].label);
-    }
+    pp_cli_findings_table(b, f);
 }
-
-/* Read FILE, or stdin for "-" / NULL, into b. */
-static enum pp_err read_input(struct pp_buf *b, const char *path, struct pp_diag *d)
-{
-    char chunk[4096];
-    size_t n;
-
-    if (path && strcmp(path, "-") != 0)
-        return pp_buf_read_file(b, path, d);
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-        pp_buf_add(b, chunk, n);
-    if (ferror(stdin))
-        return pp_diag_set(d, PP_ERR_IO, "stdin", "could not be read");
-    if (pp_buf_status(b))
-        return pp_diag_set(d, PP_ERR_LIMIT, "stdin", "input larger than %d bytes", INPUT_MAX);
-    return PP_OK;
-}
-
 static int run(const struct pp_cli_opts *o, const char *path)
 {
-    const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+    const char *name = PP_CLI_STDIN_NAME;
     struct pp_triage_input in;
     struct pp_triage_result res;
     struct pp_findings f;
@@ -174,7 +132,7 @@ static int run(const struct pp_cli_opts *o, const char *path)
     pp_findings_init(&f);
     pp_buf_init(&b, INPUT_MAX);
     pp_buf_init(&out, PP_BUF_UNLIMITED);
-    rc = read_input(&b, path, &d);
+    rc = pp_cli_read_input(path, &b, &name, &d);
     if (!rc)
         rc = pp_fhir_referral_read(b.data, b.len, name, &in, &d);
     if (!rc) {

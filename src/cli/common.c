@@ -145,3 +145,77 @@ enum pp_err pp_cli_opts_load(struct pp_cli_opts *o, const char *cmd)
     }
     return PP_OK;
 }
+
+enum pp_err pp_cli_read_input(const char *path, struct pp_buf *b, const char **name,
+                              struct pp_diag *d)
+{
+    char chunk[65536];
+    size_t got;
+
+    if (path && strcmp(path, "-") != 0) {
+        *name = path;
+        return pp_buf_read_file(b, path, d);
+    }
+    *name = PP_CLI_STDIN_NAME;
+    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+        pp_buf_add(b, chunk, got);
+        if (pp_buf_status(b) != PP_OK)
+            return pp_diag_set(d, PP_ERR_LIMIT, PP_CLI_STDIN_NAME,
+                               "the input is larger than the %zu-byte limit", b->max);
+    }
+    if (ferror(stdin))
+        return pp_diag_set(d, PP_ERR_IO, PP_CLI_STDIN_NAME, "cannot read standard input");
+    return PP_OK;
+}
+
+void pp_cli_findings_json(struct pp_buf *b, const struct pp_findings *f)
+{
+    pp_buf_adds(b, "[");
+    for (size_t i = 0; i < f->n; i++) {
+        const struct pp_finding *x = &f->items[i];
+        pp_buf_adds(b, i ? ", {\"rule\": " : "{\"rule\": ");
+        pp_buf_add_json_str(b, x->rule_id);
+        pp_buf_adds(b, ", \"severity\": ");
+        pp_buf_add_json_str(b, pp_severity_name(x->severity));
+        pp_buf_adds(b, ", \"summary\": ");
+        pp_buf_add_json_str(b, x->summary);
+        pp_buf_adds(b, ", \"detail\": ");
+        pp_buf_add_json_str(b, x->detail ? x->detail : "");
+        pp_buf_adds(b, ", \"evidence\": [");
+        for (size_t k = 0; k < x->n_evidence; k++) {
+            pp_buf_adds(b, k ? ", " : "");
+            pp_buf_add_json_str(b, x->evidence[k]);
+        }
+        pp_buf_adds(b, "], \"source\": ");
+        if (x->source)
+            pp_buf_add_json_str(b, x->source);
+        else
+            pp_buf_adds(b, "null");
+        pp_buf_adds(b, ", \"suggestions\": [");
+        for (size_t k = 0; k < x->n_suggestions; k++) {
+            pp_buf_adds(b, k ? ", " : "");
+            pp_buf_add_json_str(b, x->suggestions[k].label);
+        }
+        pp_buf_adds(b, "]}");
+    }
+    pp_buf_adds(b, "]");
+}
+
+void pp_cli_findings_table(struct pp_buf *b, const struct pp_findings *f)
+{
+    static const char *const marks[] = {"info    ", "WARNING ", "CRITICAL"};
+    for (size_t i = 0; i < f->n; i++) {
+        const struct pp_finding *x = &f->items[i];
+        pp_buf_addf(b, "  %s %-33s %s\n", marks[x->severity], x->rule_id, x->summary);
+        for (size_t k = 0; k < x->n_suggestions; k++)
+            pp_buf_addf(b, "  %8s %-33s -> %s\n", "", "", x->suggestions[k].label);
+    }
+}
+
+bool pp_cli_findings_critical(const struct pp_findings *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->items[i].severity == PP_SEV_CRITICAL)
+            return true;
+    return false;
+}

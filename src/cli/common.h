@@ -10,9 +10,11 @@
 #include <stdio.h>
 
 #include "clinical/drugs.h"
+#include "clinical/finding.h"
 #include "clinical/policy.h"
 #include "clinical/terms.h"
 #include "util/date.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 enum pp_cli_format { PP_FORMAT_TABLE, PP_FORMAT_JSON };
@@ -45,5 +47,27 @@ PP_MUST_CHECK enum pp_err pp_cli_opts_load(struct pp_cli_opts *o, const char *cm
 
 /* "painpath CMD: WHERE: WHAT" on stderr. */
 void pp_cli_print_diag(const char *cmd, const struct pp_diag *d);
+
+/* What messages call standard input. */
+#define PP_CLI_STDIN_NAME "<stdin>"
+
+/*
+ * Read the file `path`, or standard input when path is NULL or "-", into `b`
+ * (capped by b->max). *name receives what messages should call the input
+ * (the path, or PP_CLI_STDIN_NAME). PP_ERR_IO when it cannot be read,
+ * PP_ERR_LIMIT when it is larger than the cap; `d` says which.
+ */
+PP_MUST_CHECK enum pp_err pp_cli_read_input(const char *path, struct pp_buf *b, const char **name,
+                                            struct pp_diag *d);
+
+/* Append the findings as a JSON array of {"rule", "severity", "summary", "detail",
+ * "evidence", "source", "suggestions"} (the shape `painpath check` documents). */
+void pp_cli_findings_json(struct pp_buf *b, const struct pp_findings *f);
+
+/* Append the findings as table lines: severity, rule id, summary, then suggestions. */
+void pp_cli_findings_table(struct pp_buf *b, const struct pp_findings *f);
+
+/* True when any finding is critical. */
+bool pp_cli_findings_critical(const struct pp_findings *f);
 
 #endif
