@@ -231,7 +231,7 @@ static enum pp_err validate_site(const struct pp_block_request *r, struct pp_dia
                                r->procedure_id);
     }
     for (size_t i = 0; i < r->n_levels; i++) {
-        char where[32];
+        char where[96];
         int first, last;
         snprintf(where, sizeof(where), "levels[%zu]", i);
         if (!r->levels[i] ||
@@ -250,7 +250,7 @@ static enum pp_err validate_site(const struct pp_block_request *r, struct pp_dia
 
 static enum pp_err validate_block(const struct pp_block *b, size_t bi, struct pp_diag *d)
 {
-    char where[64];
+    char where[96];
 
     if (!pp_proc_guidance_name(b->guidance)) {
         snprintf(where, sizeof(where), "blocks[%zu].guidance", bi);
