@@ -21,6 +21,11 @@ int pp_cmd_triage(int argc, char **argv);
 int pp_cmd_score(int argc, char **argv);
 int pp_cmd_block(int argc, char **argv);
 int pp_cmd_procedures(int argc, char **argv);
+int pp_cmd_summary(int argc, char **argv);
+int pp_cmd_credential(int argc, char **argv);
+int pp_cmd_imaging(int argc, char **argv);
+int pp_cmd_plan(int argc, char **argv);
+int pp_cmd_eligibility(int argc, char **argv);
 int pp_cmd_version(int argc, char **argv);
 
 #endif

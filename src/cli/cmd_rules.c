@@ -10,8 +10,13 @@
 #include "cli/cli.h"
 #include "clinical/blocks.h"
 #include "clinical/candidacy.h"
+#include "clinical/careplan.h"
+#include "clinical/coverage.h"
+#include "clinical/credential.h"
+#include "clinical/imaging.h"
 #include "clinical/instruments.h"
 #include "clinical/opioid.h"
+#include "clinical/summary.h"
 #include "clinical/triage.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -55,10 +60,7 @@ struct row {
 
 /* The modules' rule tables, in the order docs/CLINICAL-RULES.md lists them. */
 static const struct pp_rule_info *(*const module_tables[])(size_t *) = {
-    pp_instruments_rules,
-    pp_triage_rules,
-    pp_candidacy_rules,
-    pp_blocks_rules,
+    pp_instruments_rules, pp_triage_rules, pp_candidacy_rules, pp_blocks_rules, pp_summary_rules,
 };
 
 /* Every rule: the opioid engine's (which run on CDS hooks), then each module's. */

@@ -117,6 +117,8 @@ static enum pp_err collect_files(char **paths, int n_paths, char ***files, size_
     *n_files = 0;
     for (int i = 0; i < n_paths; i++) {
         struct stat st;
+        if (strcmp(paths[i], "-") == 0)
+            continue; /* standard input: read by load_stdin */
         if (stat(paths[i], &st) != 0)
             return pp_diag_set(d, PP_ERR_IO, paths[i], "no such file or directory");
         if (S_ISDIR(st.st_mode)) {
@@ -135,6 +137,27 @@ static enum pp_err collect_files(char **paths, int n_paths, char ***files, size_
         }
     }
     return PP_OK;
+}
+
+/* Load standard input (one JSON Bundle or resource) into `set` when a path is "-". */
+static enum pp_err load_stdin(char **paths, int n_paths, struct pp_patient_set *set,
+                              struct pp_diag *d)
+{
+    struct pp_buf b;
+    const char *name;
+    enum pp_err rc = PP_OK;
+    bool wanted = false;
+
+    for (int i = 0; i < n_paths; i++)
+        wanted = wanted || strcmp(paths[i], "-") == 0;
+    if (!wanted)
+        return PP_OK;
+    pp_buf_init(&b, PP_FHIR_MAX_FILE);
+    rc = pp_cli_read_input("-", &b, &name, d);
+    if (!rc)
+        rc = pp_fhir_load_json_text(set, b.data, b.len, name, d);
+    pp_buf_release(&b);
+    return rc;
 }
 
 int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_opts *opts,
@@ -181,12 +204,16 @@ int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_o
         pthread_join(workers[t].thread, NULL);
 
     pp_fhir_patient_set_init(&all);
+    if (load_stdin(paths, n_paths, &all, &d)) {
+        pp_cli_print_diag(cmd, &d);
+        exit_code = 2;
+    }
     {
         struct load_worker *first = NULL;
         for (int t = 0; t < n_threads; t++)
             if (workers[t].rc && (!first || workers[t].failed_index < first->failed_index))
                 first = &workers[t];
-        if (first) {
+        if (first && !exit_code) {
             pp_cli_print_diag(cmd, &first->diag);
             exit_code = 2;
         }

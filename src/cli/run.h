@@ -32,10 +32,10 @@ struct pp_cli_run_stats {
 };
 
 /*
- * Load every path (files or directories), then call `fn` for each patient in
- * patient-id order and write all output to stdout. Returns the exit code: 2
- * after printing the diagnostic of a bad input (nothing on stdout), 1 when a
- * patient function returned 1, else 0. `stats` may be NULL.
+ * Load every path (files or directories; "-" is one JSON document on standard input), then call
+ * `fn` for each patient in patient-id order and write all output to stdout. Returns the exit code:
+ * 2 after printing the diagnostic of a bad input (nothing on stdout), 1 when a patient function
+ * returned 1, else 0. `stats` may be NULL.
  */
 int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_opts *opts,
                pp_cli_patient_fn fn, struct pp_cli_run_stats *stats);

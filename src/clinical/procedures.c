@@ -119,6 +119,11 @@ static const struct pp_proc_entry catalogue[] = {
      PP_REGION_SI_JOINT, NULL, NULL, PP_LAT_EITHER, FL | CT, DX | TX,
      "§2.6 27096, G0260; §2.4 guidance (ultrasound only with contrast allergy or pregnancy), "
      "diagnostic and therapeutic SIJI"},
+    {"rfa-sij", "Radiofrequency ablation of the nerves innervating the sacroiliac joint",
+     {"64625", NULL}, NULL, NULL,
+     "64625 with imaging; not covered in the Medicare SI joint LCDs (§2.4)",
+     PP_REGION_SI_JOINT, NULL, NULL, PP_LAT_EITHER, FL | CT, TX,
+     "§2.6 64625; §2.4 SIJ RFA not covered"},
     {"sij-nerve-block", "Block of the nerves innervating the sacroiliac joint",
      {"64451", NULL}, NULL, NULL,
      "64451 with imaging; coverage unconfirmed (§2.4)",

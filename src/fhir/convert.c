@@ -945,8 +945,11 @@ static enum pp_err conv_observation(struct pp_fhir_conv *c, const cJSON *res,
                                     struct pp_observation *obs)
 {
     enum pp_err rc = PP_OK;
+    pp_day issued = PP_DAY_NONE;
     for (const cJSON *m = res->child; m; m = m->next) {
-        if (KEY(m, "id"))
+        if (KEY(m, "issued")) {
+            rc = date(c, m, &issued);
+        } else if (KEY(m, "id"))
             rc = str(c, m, &obs->id);
         else if (KEY(m, "status")) {
             rc = str(c, m, &obs->status);
@@ -979,7 +982,58 @@ static enum pp_err conv_observation(struct pp_fhir_conv *c, const cJSON *res,
         if (rc)
             return rc;
     }
+    /* a result with no clinically relevant time is dated when it was issued */
+    if (obs->effective == PP_DAY_NONE)
+        obs->effective = issued;
     return PP_OK;
+}
+
+/*
+ * Observation.component[]: each component with a code becomes an observation of its own
+ * (code and value from the component; status, category, date and partOf from the parent;
+ * id "<parent>-component-<n>"), so a PEG panel's items read like separate answers.
+ */
+static enum pp_err add_components(struct pp_fhir_conv *c, const cJSON *res, size_t parent)
+{
+    const cJSON *comps = cJSON_GetObjectItemCaseSensitive(res, "component");
+    const cJSON *comp;
+    int n = 0;
+    enum pp_err rc = PP_OK;
+
+    if (!comps)
+        return PP_OK;
+    if (!cJSON_IsArray(comps))
+        return pp_fhir_type_error(c, comps, "an array");
+    pp_fhir_path_push_key(c, "component");
+    cJSON_ArrayForEach(comp, comps)
+    {
+        struct pp_observation *o, *p;
+        char id[128];
+        pp_fhir_path_push_index(c, n++);
+        if (!cJSON_IsObject(comp)) {
+            rc = pp_fhir_type_error(c, comp, "an object");
+            break;
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(comp, "code")) {
+            pp_fhir_path_pop(c);
+            continue;
+        }
+        o = pp_record_add_observation(c->rec);
+        p = &c->rec->observations[parent];
+        snprintf(id, sizeof(id), "%.64s-component-%d", p->id ? p->id : "anonymous", n);
+        o->id = pp_arena_strdup(c->arena, id);
+        o->status = p->status;
+        o->category = p->category;
+        o->effective = p->effective;
+        o->part_of = p->part_of;
+        rc = conv_observation(c, comp, o);
+        o->id = pp_arena_strdup(c->arena, id); /* a component's own "id" is not a resource id */
+        pp_fhir_path_pop(c);
+        if (rc)
+            break;
+    }
+    pp_fhir_path_pop(c);
+    return rc;
 }
 
 static enum pp_err conv_procedure(struct pp_fhir_conv *c, const cJSON *res,
@@ -1329,6 +1383,44 @@ static bool keep_new(struct pp_fhir_conv *c, enum pp_fhir_kind kind, const char 
     return false;
 }
 
+/*
+ * Encounter.reasonCode[]: the coded reason the patient was seen, recorded as a Condition
+ * of category encounter-diagnosis dated at the encounter's start (id "<encounter>-reason-<n>"),
+ * the way encounter diagnoses are read everywhere else.
+ */
+static enum pp_err add_encounter_reasons(struct pp_fhir_conv *c, const cJSON *res, size_t enc)
+{
+    const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(res, "reasonCode");
+    const cJSON *r;
+    int n = 0;
+    enum pp_err rc = PP_OK;
+
+    if (!reasons)
+        return PP_OK;
+    if (!cJSON_IsArray(reasons))
+        return pp_fhir_type_error(c, reasons, "an array");
+    pp_fhir_path_push_key(c, "reasonCode");
+    cJSON_ArrayForEach(r, reasons)
+    {
+        struct pp_condition *cond;
+        const struct pp_encounter *e;
+        char id[128];
+        pp_fhir_path_push_index(c, n++);
+        cond = pp_record_add_condition(c->rec);
+        e = &c->rec->encounters[enc];
+        snprintf(id, sizeof(id), "%.64s-reason-%d", e->id ? e->id : "anonymous", n);
+        cond->id = pp_arena_strdup(c->arena, id);
+        cond->category = "encounter-diagnosis";
+        cond->onset = e->start;
+        rc = codeable(c, r, &cond->code);
+        pp_fhir_path_pop(c);
+        if (rc)
+            break;
+    }
+    pp_fhir_path_pop(c);
+    return rc;
+}
+
 enum pp_err pp_fhir_conv_resource(struct pp_fhir_conv *c, const cJSON *res, const char *type)
 {
     char pid[256];
@@ -1415,6 +1507,10 @@ enum pp_err pp_fhir_conv_resource(struct pp_fhir_conv *c, const cJSON *res, cons
 #undef SIMPLE
     case H_MEDICATION: break;
     }
+    if (kept && h == H_OBSERVATION && (rc = add_components(c, res, rec->n_observations - 1)))
+        return rc;
+    if (kept && h == H_ENCOUNTER && (rc = add_encounter_reasons(c, res, rec->n_encounters - 1)))
+        return rc;
     if (rec == &c->set->scratch) {
         pp_record_reset(rec);
         pp_fhir_set_tally(c->set, type, PP_FHIR_NO_PATIENT, 1);

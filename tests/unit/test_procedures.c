@@ -167,7 +167,9 @@ static void test_procedures__lookup_by_cpt(void **state)
     out[1] = NULL;
     assert_int_equal(pp_procedures_by_cpt("63650", out, 1), 2);
     assert_null(out[1]);
-    assert_int_equal(pp_procedures_by_cpt("64625", out, 8), 0); /* SI RFA: not covered, not ours */
+    /* SI joint RFA is in the catalogue so that eligibility can say it is not covered (§2.4) */
+    assert_int_equal(pp_procedures_by_cpt("64625", out, 8), 1);
+    assert_string_equal(out[0]->id, "rfa-sij");
     assert_int_equal(pp_procedures_by_cpt("99999", out, 8), 0);
     assert_int_equal(pp_procedures_by_cpt("6448", out, 8), 0);
     assert_int_equal(pp_procedures_by_cpt(NULL, out, 8), 0);
