@@ -405,51 +405,8 @@ out:
 
 int pp_cmd_block(int argc, char **argv)
 {
-    struct pp_cli_opts o;
-    const char *path = NULL;
-    int rc;
-
-    pp_cli_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        int t;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            rc = 0;
-            goto out;
-        }
-        if (strcmp(argv[i], "--example") == 0) {
-            fputs(example, stdout);
-            rc = 0;
-            goto out;
-        }
-        t = pp_cli_opts_take(&o, argc, argv, &i, "block");
-        if (t < 0) {
-            rc = 2;
-            goto out;
-        }
-        if (t == 1)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "painpath block: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            rc = 2;
-            goto out;
-        }
-        if (path) {
-            fprintf(stderr, "painpath block: one input only ('%s' and '%s')\n", path, argv[i]);
-            rc = 2;
-            goto out;
-        }
-        path = argv[i];
-    }
-    if (pp_cli_opts_load(&o, "block") != PP_OK) {
-        rc = 2;
-        goto out;
-    }
-    rc = run_block(path, &o);
-out:
-    pp_cli_opts_release(&o);
-    return rc;
+    static const struct pp_cli_spec spec = {"block", usage, example, run_block, NULL};
+    return pp_cli_main(&spec, argc, argv);
 }
 
 /* ---- painpath procedures ---- */

@@ -107,7 +107,7 @@ static void out_table(struct pp_buf *b, const struct pp_imaging_input *in,
     pp_cli_findings_table(b, f);
 }
 
-static int run(const struct pp_cli_opts *o, const char *path)
+static int run(const char *path, const struct pp_cli_opts *o)
 {
     const char *name = PP_CLI_STDIN_NAME;
     struct pp_imaging_input in;
@@ -150,45 +150,6 @@ out:
 
 int pp_cmd_imaging(int argc, char **argv)
 {
-    struct pp_cli_opts o;
-    const char *path = NULL;
-    int rc;
-
-    pp_cli_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        int t;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            rc = 0;
-            goto out;
-        }
-        if (strcmp(argv[i], "--example") == 0) {
-            fputs(EXAMPLE, stdout);
-            rc = 0;
-            goto out;
-        }
-        t = pp_cli_opts_take(&o, argc, argv, &i, "imaging");
-        if (t < 0) {
-            rc = 2;
-            goto out;
-        }
-        if (t > 0)
-            continue;
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || path) {
-            fprintf(stderr, "painpath imaging: %s '%s'\n",
-                    path ? "one input only, extra argument" : "unknown option", argv[i]);
-            usage(stderr);
-            rc = 2;
-            goto out;
-        }
-        path = argv[i];
-    }
-    if (pp_cli_opts_load(&o, "imaging") != PP_OK) {
-        rc = 2;
-        goto out;
-    }
-    rc = run(&o, path);
-out:
-    pp_cli_opts_release(&o);
-    return rc;
+    static const struct pp_cli_spec spec = {"imaging", usage, EXAMPLE, run, NULL};
+    return pp_cli_main(&spec, argc, argv);
 }

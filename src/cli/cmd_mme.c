@@ -116,46 +116,6 @@ static int per_patient(const struct pp_record *r, const struct pp_cli_opts *opts
 
 int pp_cmd_mme(int argc, char **argv)
 {
-    struct pp_cli_opts o;
-    char **paths = pp_xcalloc((size_t)argc + 1, sizeof(*paths));
-    int n_paths = 0, rc;
-
-    pp_cli_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        int t;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            rc = 0;
-            goto out;
-        }
-        t = pp_cli_opts_take(&o, argc, argv, &i, "mme");
-        if (t < 0) {
-            rc = 2;
-            goto out;
-        }
-        if (t == 0) {
-            if (argv[i][0] == '-' && argv[i][1] != '\0') {
-                fprintf(stderr, "painpath mme: unknown option '%s'\n", argv[i]);
-                usage(stderr);
-                rc = 2;
-                goto out;
-            }
-            paths[n_paths++] = argv[i];
-        }
-    }
-    if (n_paths == 0) {
-        fprintf(stderr, "painpath mme: no input; give one or more FHIR files or directories\n");
-        usage(stderr);
-        rc = 2;
-        goto out;
-    }
-    if (pp_cli_opts_load(&o, "mme")) {
-        rc = 2;
-        goto out;
-    }
-    rc = pp_cli_run("mme", paths, n_paths, &o, per_patient, NULL);
-out:
-    free(paths);
-    pp_cli_opts_release(&o);
-    return rc;
+    static const struct pp_cli_spec spec = {"mme", usage, NULL, NULL, per_patient};
+    return pp_cli_main(&spec, argc, argv);
 }

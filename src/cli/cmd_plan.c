@@ -320,52 +320,6 @@ out:
 
 int pp_cmd_plan(int argc, char **argv)
 {
-    struct pp_cli_opts o;
-    char **paths = pp_xcalloc((size_t)argc + 1, sizeof(*paths));
-    int n_paths = 0, rc;
-
-    pp_cli_opts_init(&o);
-    for (int i = 1; i < argc; i++) {
-        int t;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            rc = 0;
-            goto out;
-        }
-        if (strcmp(argv[i], "--example") == 0) {
-            fputs(example, stdout);
-            rc = 0;
-            goto out;
-        }
-        t = pp_cli_opts_take(&o, argc, argv, &i, "plan");
-        if (t < 0) {
-            rc = 2;
-            goto out;
-        }
-        if (t == 0) {
-            if (argv[i][0] == '-' && argv[i][1] != '\0') {
-                fprintf(stderr, "painpath plan: unknown option '%s'\n", argv[i]);
-                usage(stderr);
-                rc = 2;
-                goto out;
-            }
-            paths[n_paths++] = argv[i];
-        }
-    }
-    if (n_paths == 0) {
-        fprintf(stderr, "painpath plan: no input; give one or more FHIR files or directories "
-                        "(try --example)\n");
-        usage(stderr);
-        rc = 2;
-        goto out;
-    }
-    if (pp_cli_opts_load(&o, "plan")) {
-        rc = 2;
-        goto out;
-    }
-    rc = pp_cli_run("plan", paths, n_paths, &o, per_patient, NULL);
-out:
-    free(paths);
-    pp_cli_opts_release(&o);
-    return rc;
+    static const struct pp_cli_spec spec = {"plan", usage, example, NULL, per_patient};
+    return pp_cli_main(&spec, argc, argv);
 }

@@ -296,3 +296,65 @@ void pp_cli_json_num_or_null(struct pp_buf *b, double v)
     else
         pp_buf_adds(b, "null");
 }
+
+int pp_cli_main(const struct pp_cli_spec *spec, int argc, char **argv)
+{
+    struct pp_cli_opts o;
+    char **paths = pp_xcalloc((size_t)argc + 1, sizeof(*paths));
+    int n_paths = 0, rc = 0;
+
+    pp_cli_opts_init(&o);
+    for (int i = 1; i < argc; i++) {
+        int t;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            spec->usage(stdout);
+            goto out;
+        }
+        if (spec->example && strcmp(argv[i], "--example") == 0) {
+            fputs(spec->example, stdout);
+            goto out;
+        }
+        t = pp_cli_opts_take(&o, argc, argv, &i, spec->name);
+        if (t < 0) {
+            rc = 2;
+            goto out;
+        }
+        if (t > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "painpath %s: unknown option '%s'\n", spec->name, argv[i]);
+            spec->usage(stderr);
+            rc = 2;
+            goto out;
+        }
+        if (spec->run_one && n_paths == 1) {
+            fprintf(stderr, "painpath %s: one input only, extra argument '%s'\n", spec->name,
+                    argv[i]);
+            spec->usage(stderr);
+            rc = 2;
+            goto out;
+        }
+        paths[n_paths++] = argv[i];
+    }
+    if (spec->per_patient && n_paths == 0) {
+        fprintf(stderr,
+                "painpath %s: no input; give one or more FHIR files or directories "
+                "(or - for standard input)\n",
+                spec->name);
+        spec->usage(stderr);
+        rc = 2;
+        goto out;
+    }
+    if (pp_cli_opts_load(&o, spec->name)) {
+        rc = 2;
+        goto out;
+    }
+    if (spec->run_one)
+        rc = spec->run_one(n_paths ? paths[0] : NULL, &o);
+    else
+        rc = pp_cli_run(spec->name, paths, n_paths, &o, spec->per_patient, NULL);
+out:
+    free(paths);
+    pp_cli_opts_release(&o);
+    return rc;
+}

@@ -9,6 +9,7 @@
 #define PP_CLI_RUN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli/common.h"
 #include "clinical/record.h"
@@ -39,6 +40,27 @@ struct pp_cli_run_stats {
  */
 int pp_cli_run(const char *cmd, char **paths, int n_paths, const struct pp_cli_opts *opts,
                pp_cli_patient_fn fn, struct pp_cli_run_stats *stats);
+
+/*
+ * How pp_cli_main drives a subcommand: its name, usage text, an optional
+ * --example input, and either one input (FILE, or '-' / none for standard
+ * input) handled by run_one, or many (PATH...) run through pp_cli_run with
+ * per_patient. Exactly one of run_one and per_patient is set.
+ */
+struct pp_cli_spec {
+    const char *name;
+    void (*usage)(FILE *out);
+    const char *example; /* printed by --example; NULL when the command has none */
+    int (*run_one)(const char *path, const struct pp_cli_opts *opts);
+    pp_cli_patient_fn per_patient;
+};
+
+/*
+ * Parse --help, --example and the common options (cli/common.h), refuse
+ * unknown options and extra inputs with a usage error, load the policy and
+ * value sets, then run. Returns the process exit code (2 for usage errors).
+ */
+int pp_cli_main(const struct pp_cli_spec *spec, int argc, char **argv);
 
 /* Append a JSON string or null. */
 void pp_cli_json_str_or_null(struct pp_buf *b, const char *s);
