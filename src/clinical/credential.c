@@ -511,34 +511,13 @@ enum pp_err pp_credential_may_perform(const struct pp_credential_input *in,
 
 /* ---- the documented JSON input ---- */
 
-static enum pp_err field_err(struct pp_diag *d, const char *name, const char *field,
-                             const char *what)
-{
-    pp_diag_set(d, PP_ERR_INPUT, field, "%s", what);
-    pp_diag_prefix_file(d, name);
-    return PP_ERR_INPUT;
-}
-
 static enum pp_err get_text(const cJSON *v, char dst[PP_CRED_TEXT], const char *name,
                             const char *field, struct pp_diag *d)
 {
     if (!cJSON_IsString(v))
-        return field_err(d, name, field, "expected a string");
+        return pp_json_field_error(d, name, field, "expected a string");
     if (!pp_credential_set_text(dst, v->valuestring, strlen(v->valuestring)))
-        return field_err(d, name, field, "too long (at most 63 bytes)");
-    return PP_OK;
-}
-
-static enum pp_err get_date(const cJSON *v, pp_day *out, const char *name, const char *field,
-                            struct pp_diag *d)
-{
-    struct pp_diag ignored;
-    if (cJSON_IsNull(v)) {
-        *out = PP_DAY_NONE;
-        return PP_OK;
-    }
-    if (!cJSON_IsString(v) || pp_day_parse(v->valuestring, strlen(v->valuestring), out, &ignored))
-        return field_err(d, name, field, "expected a date YYYY-MM-DD or null");
+        return pp_json_field_error(d, name, field, "too long (at most 63 bytes)");
     return PP_OK;
 }
 
@@ -552,7 +531,7 @@ static enum pp_err parse_qualification(const cJSON *o, size_t i, struct pp_cred_
     q->months = -1;
     snprintf(field, sizeof(field), "qualifications[%zu]", i);
     if (!cJSON_IsObject(o))
-        return field_err(d, name, field, "expected an object");
+        return pp_json_field_error(d, name, field, "expected an object");
     cJSON_ArrayForEach(v, o)
     {
         const char *k = v->string;
@@ -561,8 +540,8 @@ static enum pp_err parse_qualification(const cJSON *o, size_t i, struct pp_cred_
         if (strcmp(k, "kind") == 0) {
             have_kind = true;
             if (!cJSON_IsString(v) || !pp_credential_kind_parse(v->valuestring, &q->kind))
-                rc = field_err(d, name, field,
-                               "expected one of: board, subspecialty, fellowship, license");
+                rc = pp_json_field_error(
+                    d, name, field, "expected one of: board, subspecialty, fellowship, license");
         } else if (strcmp(k, "issuer") == 0) {
             rc = get_text(v, q->issuer, name, field, d);
         } else if (strcmp(k, "specialty") == 0) {
@@ -570,26 +549,28 @@ static enum pp_err parse_qualification(const cJSON *o, size_t i, struct pp_cred_
         } else if (strcmp(k, "id") == 0) {
             rc = get_text(v, q->id, name, field, d);
         } else if (strcmp(k, "start") == 0) {
-            rc = get_date(v, &q->start, name, field, d);
+            rc = pp_json_field_date(v, true, &q->start, name, field, d);
         } else if (strcmp(k, "end") == 0) {
-            rc = get_date(v, &q->end, name, field, d);
+            rc = pp_json_field_date(v, true, &q->end, name, field, d);
         } else if (strcmp(k, "months") == 0) {
             if (cJSON_IsNull(v))
                 continue;
             if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
                 v->valuedouble < 0 || v->valuedouble > 1200)
-                rc = field_err(d, name, field, "expected a whole number of months (0-1200)");
+                rc = pp_json_field_error(d, name, field,
+                                         "expected a whole number of months (0-1200)");
             else
                 q->months = (int)v->valuedouble;
         } else {
-            rc = field_err(d, name, field, "unknown field (see docs/cli-credential.md)");
+            rc = pp_json_field_error(d, name, field, "unknown field (see docs/cli-credential.md)");
         }
         if (rc)
             return rc;
     }
     if (!have_kind) {
         snprintf(field, sizeof(field), "qualifications[%zu].kind", i);
-        return field_err(d, name, field, "required: board, subspecialty, fellowship or license");
+        return pp_json_field_error(d, name, field,
+                                   "required: board, subspecialty, fellowship or license");
     }
     return PP_OK;
 }
@@ -604,9 +585,9 @@ static enum pp_err parse_privilege(const cJSON *o, size_t i, struct pp_cred_priv
     if (cJSON_IsString(o))
         return get_text(o, v->procedure, name, field, d);
     if (!cJSON_IsObject(o))
-        return field_err(d, name, field,
-                         "expected a procedure id or {\"procedure\", \"start\", "
-                         "\"end\"}");
+        return pp_json_field_error(d, name, field,
+                                   "expected a procedure id or {\"procedure\", \"start\", "
+                                   "\"end\"}");
     cJSON_ArrayForEach(m, o)
     {
         enum pp_err rc;
@@ -614,17 +595,18 @@ static enum pp_err parse_privilege(const cJSON *o, size_t i, struct pp_cred_priv
         if (strcmp(m->string, "procedure") == 0)
             rc = get_text(m, v->procedure, name, field, d);
         else if (strcmp(m->string, "start") == 0)
-            rc = get_date(m, &v->start, name, field, d);
+            rc = pp_json_field_date(m, true, &v->start, name, field, d);
         else if (strcmp(m->string, "end") == 0)
-            rc = get_date(m, &v->end, name, field, d);
+            rc = pp_json_field_date(m, true, &v->end, name, field, d);
         else
-            rc = field_err(d, name, field, "unknown field; expected procedure, start, end");
+            rc = pp_json_field_error(d, name, field,
+                                     "unknown field; expected procedure, start, end");
         if (rc)
             return rc;
     }
     if (!v->procedure[0]) {
         snprintf(field, sizeof(field), "privileges[%zu].procedure", i);
-        return field_err(d, name, field, "required: a catalogue procedure id");
+        return pp_json_field_error(d, name, field, "required: a catalogue procedure id");
     }
     return PP_OK;
 }
@@ -637,13 +619,13 @@ static enum pp_err parse_list(const cJSON *arr, bool quals, struct pp_credential
     const char *field = quals ? "qualifications" : "privileges";
     size_t max = quals ? PP_CRED_MAX_QUALIFICATIONS : PP_CRED_MAX_PRIVILEGES;
     if (!cJSON_IsArray(arr))
-        return field_err(d, name, field, "expected an array");
+        return pp_json_field_error(d, name, field, "expected an array");
     cJSON_ArrayForEach(item, arr)
     {
         enum pp_err rc;
         if (i == max)
-            return field_err(d, name, field,
-                             quals ? "too many (at most 32)" : "too many (at most 64)");
+            return pp_json_field_error(d, name, field,
+                                       quals ? "too many (at most 32)" : "too many (at most 64)");
         rc = quals ? parse_qualification(item, i, &in->qualifications[i], name, d)
                    : parse_privilege(item, i, &in->privileges[i], name, d);
         if (rc)
@@ -669,7 +651,7 @@ enum pp_err pp_credential_input_from_json(const char *text, size_t len, const ch
     if (rc)
         return rc;
     if (!cJSON_IsObject(root)) {
-        rc = field_err(d, name, "(top level)", "expected a JSON object");
+        rc = pp_json_field_error(d, name, "(top level)", "expected a JSON object");
         goto out;
     }
     cJSON_ArrayForEach(v, root)
@@ -684,7 +666,7 @@ enum pp_err pp_credential_input_from_json(const char *text, size_t len, const ch
         else if (strcmp(k, "privileges") == 0)
             rc = parse_list(v, false, in, name, d);
         else
-            rc = field_err(d, name, k, "unknown field (see docs/cli-credential.md)");
+            rc = pp_json_field_error(d, name, k, "unknown field (see docs/cli-credential.md)");
         if (rc)
             goto out;
     }

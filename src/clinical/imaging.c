@@ -402,59 +402,6 @@ enum pp_err pp_imaging_evaluate(const struct pp_imaging_input *in, pp_day now,
 
 /* ---- the documented JSON input ---- */
 
-static enum pp_err field_err(struct pp_diag *d, const char *name, const char *field,
-                             const char *what)
-{
-    pp_diag_set(d, PP_ERR_INPUT, field, "%s", what);
-    pp_diag_prefix_file(d, name);
-    return PP_ERR_INPUT;
-}
-
-static enum pp_err get_enum(const cJSON *v, const char *const *names, size_t n, int *out,
-                            const char *name, const char *field, struct pp_diag *d)
-{
-    char allowed[256];
-    size_t used;
-    if (cJSON_IsString(v))
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(v->valuestring, names[i]) == 0) {
-                *out = (int)i;
-                return PP_OK;
-            }
-    used = (size_t)snprintf(allowed, sizeof(allowed), "expected one of:");
-    for (size_t i = 0; i < n && used < sizeof(allowed); i++) {
-        int w = snprintf(allowed + used, sizeof(allowed) - used, "%s %s", i ? "," : "", names[i]);
-        if (w > 0)
-            used += (size_t)w;
-    }
-    return field_err(d, name, field, allowed);
-}
-
-static enum pp_err get_date(const cJSON *v, pp_day *out, const char *name, const char *field,
-                            struct pp_diag *d)
-{
-    struct pp_diag ignored;
-    if (cJSON_IsNull(v)) {
-        *out = PP_DAY_NONE;
-        return PP_OK;
-    }
-    if (!cJSON_IsString(v) || pp_day_parse(v->valuestring, strlen(v->valuestring), out, &ignored))
-        return field_err(d, name, field, "expected a date YYYY-MM-DD or null");
-    return PP_OK;
-}
-
-static enum pp_err get_answer(const cJSON *v, enum pp_answer *out, const char *name,
-                              const char *field, struct pp_diag *d)
-{
-    if (cJSON_IsNull(v))
-        *out = PP_ANSWER_UNKNOWN;
-    else if (cJSON_IsBool(v))
-        *out = cJSON_IsTrue(v) ? PP_ANSWER_YES : PP_ANSWER_NO;
-    else
-        return field_err(d, name, field, "expected true, false or null");
-    return PP_OK;
-}
-
 /* An object of answers keyed by `names` (n of them) into `answers`. */
 static enum pp_err get_flags(const cJSON *obj, const char *group, bool triage_names,
                              enum pp_answer *answers, int n, const char *name, struct pp_diag *d)
@@ -462,7 +409,7 @@ static enum pp_err get_flags(const cJSON *obj, const char *group, bool triage_na
     const cJSON *item;
     char field[96];
     if (!cJSON_IsObject(obj))
-        return field_err(d, name, group, "expected an object of true/false answers");
+        return pp_json_field_error(d, name, group, "expected an object of true/false answers");
     cJSON_ArrayForEach(item, obj)
     {
         int r;
@@ -472,8 +419,8 @@ static enum pp_err get_flags(const cJSON *obj, const char *group, bool triage_na
                                                   : neck_names[r]) == 0)
                 break;
         if (r == n)
-            return field_err(d, name, field, "unknown flag (see docs/cli-imaging.md)");
-        if (get_answer(item, &answers[r], name, field, d))
+            return pp_json_field_error(d, name, field, "unknown flag (see docs/cli-imaging.md)");
+        if (pp_triage_answer_from_json(item, &answers[r], name, field, d))
             return PP_ERR_INPUT;
     }
     return PP_OK;
@@ -486,30 +433,30 @@ static enum pp_err parse_key(const cJSON *v, struct pp_imaging_input *in, unsign
     int e;
     if (strcmp(k, "region") == 0) {
         *have |= 1u;
-        if (get_enum(v, region_names, N_OF(region_names), &e, name, k, d))
+        if (pp_json_field_enum(v, region_names, N_OF(region_names), &e, name, k, d))
             return PP_ERR_INPUT;
         in->region = (enum pp_img_region)e;
     } else if (strcmp(k, "modality") == 0) {
         *have |= 2u;
-        if (get_enum(v, modality_names, N_OF(modality_names), &e, name, k, d))
+        if (pp_json_field_enum(v, modality_names, N_OF(modality_names), &e, name, k, d))
             return PP_ERR_INPUT;
         in->modality = (enum pp_img_modality)e;
     } else if (strcmp(k, "onset") == 0) {
-        return get_date(v, &in->onset, name, k, d);
+        return pp_json_field_date(v, true, &in->onset, name, k, d);
     } else if (strcmp(k, "conservative_care_start") == 0) {
-        return get_date(v, &in->conservative_start, name, k, d);
+        return pp_json_field_date(v, true, &in->conservative_start, name, k, d);
     } else if (strcmp(k, "candidate_for_surgery_or_intervention") == 0) {
-        return get_answer(v, &in->candidate, name, k, d);
+        return pp_triage_answer_from_json(v, &in->candidate, name, k, d);
     } else if (strcmp(k, "improving") == 0) {
-        return get_answer(v, &in->improving, name, k, d);
+        return pp_triage_answer_from_json(v, &in->improving, name, k, d);
     } else if (strcmp(k, "prior_surgery_new_symptoms") == 0) {
-        return get_answer(v, &in->prior_surgery_new_symptoms, name, k, d);
+        return pp_triage_answer_from_json(v, &in->prior_surgery_new_symptoms, name, k, d);
     } else if (strcmp(k, "red_flags") == 0) {
         return get_flags(v, k, true, in->red_flags, PP_RF_COUNT, name, d);
     } else if (strcmp(k, "neck_flags") == 0) {
         return get_flags(v, k, false, in->neck_flags, PP_NECK_FLAG_COUNT, name, d);
     } else {
-        return field_err(d, name, k, "unknown field (see docs/cli-imaging.md)");
+        return pp_json_field_error(d, name, k, "unknown field (see docs/cli-imaging.md)");
     }
     return PP_OK;
 }
@@ -527,7 +474,7 @@ enum pp_err pp_imaging_input_from_json(const char *text, size_t len, const char 
     if (rc)
         return rc;
     if (!cJSON_IsObject(root)) {
-        rc = field_err(d, name, "(top level)", "expected a JSON object");
+        rc = pp_json_field_error(d, name, "(top level)", "expected a JSON object");
         goto out;
     }
     cJSON_ArrayForEach(v, root)
@@ -537,11 +484,12 @@ enum pp_err pp_imaging_input_from_json(const char *text, size_t len, const char 
             goto out;
     }
     if (!(have & 1u))
-        rc = field_err(d, name, "region", "required: lumbar or cervical");
+        rc = pp_json_field_error(d, name, "region", "required: lumbar or cervical");
     else if (!(have & 2u))
-        rc = field_err(d, name, "modality", "required (see docs/cli-imaging.md)");
+        rc = pp_json_field_error(d, name, "modality", "required (see docs/cli-imaging.md)");
     else if (in->onset == PP_DAY_NONE)
-        rc = field_err(d, name, "onset", "required: the date the pain began (YYYY-MM-DD)");
+        rc =
+            pp_json_field_error(d, name, "onset", "required: the date the pain began (YYYY-MM-DD)");
 out:
     cJSON_Delete(root);
     return rc;

@@ -487,52 +487,15 @@ enum pp_err pp_triage_evaluate(const struct pp_triage_input *in, pp_day now,
 /* ---- the documented JSON input ---- */
 
 /* PP_ERR_INPUT at "NAME: FIELD" saying `what`. */
-static enum pp_err field_err(struct pp_diag *d, const char *name, const char *field,
-                             const char *what)
-{
-    pp_diag_set(d, PP_ERR_INPUT, field, "%s", what);
-    pp_diag_prefix_file(d, name);
-    return PP_ERR_INPUT;
-}
-
-static enum pp_err get_enum(const cJSON *v, const char *const *names, size_t n, int *out,
-                            const char *name, const char *field, struct pp_diag *d)
-{
-    char allowed[256];
-    size_t used;
-    if (cJSON_IsString(v))
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(v->valuestring, names[i]) == 0) {
-                *out = (int)i;
-                return PP_OK;
-            }
-    used = (size_t)snprintf(allowed, sizeof(allowed), "expected one of:");
-    for (size_t i = 0; i < n && used < sizeof(allowed); i++) {
-        int w = snprintf(allowed + used, sizeof(allowed) - used, "%s %s", i ? "," : "", names[i]);
-        if (w > 0)
-            used += (size_t)w;
-    }
-    return field_err(d, name, field, allowed);
-}
-
-static enum pp_err get_date(const cJSON *v, pp_day *out, const char *name, const char *field,
-                            struct pp_diag *d)
-{
-    struct pp_diag ignored;
-    if (!cJSON_IsString(v) || pp_day_parse(v->valuestring, strlen(v->valuestring), out, &ignored))
-        return field_err(d, name, field, "expected a date YYYY-MM-DD");
-    return PP_OK;
-}
-
-static enum pp_err get_answer(const cJSON *v, enum pp_answer *out, const char *name,
-                              const char *field, struct pp_diag *d)
+enum pp_err pp_triage_answer_from_json(const struct cJSON *v, enum pp_answer *out, const char *name,
+                                       const char *field, struct pp_diag *d)
 {
     if (cJSON_IsNull(v))
         *out = PP_ANSWER_UNKNOWN;
     else if (cJSON_IsBool(v))
         *out = cJSON_IsTrue(v) ? PP_ANSWER_YES : PP_ANSWER_NO;
     else
-        return field_err(d, name, field, "expected true, false or null");
+        return pp_json_field_error(d, name, field, "expected true, false or null");
     return PP_OK;
 }
 
@@ -542,7 +505,8 @@ static enum pp_err parse_red_flags(const cJSON *obj, struct pp_triage_input *in,
     const cJSON *item;
     char field[96];
     if (!cJSON_IsObject(obj))
-        return field_err(d, name, "red_flags", "expected an object of true/false answers");
+        return pp_json_field_error(d, name, "red_flags",
+                                   "expected an object of true/false answers");
     cJSON_ArrayForEach(item, obj)
     {
         int r;
@@ -551,8 +515,8 @@ static enum pp_err parse_red_flags(const cJSON *obj, struct pp_triage_input *in,
             if (strcmp(item->string, red_flags[r].name) == 0)
                 break;
         if (r == PP_RF_COUNT)
-            return field_err(d, name, field, "unknown red flag (see docs/cli-triage.md)");
-        if (get_answer(item, &in->red_flags[r], name, field, d))
+            return pp_json_field_error(d, name, field, "unknown red flag (see docs/cli-triage.md)");
+        if (pp_triage_answer_from_json(item, &in->red_flags[r], name, field, d))
             return PP_ERR_INPUT;
     }
     return PP_OK;
@@ -564,8 +528,9 @@ static enum pp_err parse_care(const cJSON *obj, struct pp_triage_input *in, cons
     const cJSON *item;
     char field[96];
     if (!cJSON_IsObject(obj))
-        return field_err(d, name, "conservative_care",
-                         "expected an object of start dates, e.g. {\"rest\": \"2026-11-02\"}");
+        return pp_json_field_error(
+            d, name, "conservative_care",
+            "expected an object of start dates, e.g. {\"rest\": \"2026-11-02\"}");
     cJSON_ArrayForEach(item, obj)
     {
         int c;
@@ -574,12 +539,12 @@ static enum pp_err parse_care(const cJSON *obj, struct pp_triage_input *in, cons
             if (strcmp(item->string, care_names[c]) == 0)
                 break;
         if (c == PP_CARE_COUNT)
-            return field_err(d, name, field,
-                             "unknown conservative care; expected rest, activity_change, "
-                             "otc_drugs, physical_therapy or prescription_drugs");
+            return pp_json_field_error(d, name, field,
+                                       "unknown conservative care; expected rest, activity_change, "
+                                       "otc_drugs, physical_therapy or prescription_drugs");
         if (cJSON_IsNull(item))
             continue;
-        if (get_date(item, &in->care_start[c], name, field, d))
+        if (pp_json_field_date(item, false, &in->care_start[c], name, field, d))
             return PP_ERR_INPUT;
     }
     return PP_OK;
@@ -593,13 +558,13 @@ static enum pp_err parse_key(const cJSON *v, struct pp_triage_input *in, bool *h
     int e;
     if (strcmp(k, "referral_source") == 0) {
         *have_source = true;
-        if (get_enum(v, source_names, N_OF(source_names), &e, name, k, d))
+        if (pp_json_field_enum(v, source_names, N_OF(source_names), &e, name, k, d))
             return PP_ERR_INPUT;
         in->source = (enum pp_referral_source)e;
     } else if (strcmp(k, "onset") == 0) {
-        return get_date(v, &in->onset, name, k, d);
+        return pp_json_field_date(v, false, &in->onset, name, k, d);
     } else if (strcmp(k, "course") == 0) {
-        if (get_enum(v, course_names, N_OF(course_names), &e, name, k, d))
+        if (pp_json_field_enum(v, course_names, N_OF(course_names), &e, name, k, d))
             return PP_ERR_INPUT;
         in->course = (enum pp_pain_course)e;
     } else if (strcmp(k, "conservative_care") == 0) {
@@ -609,27 +574,27 @@ static enum pp_err parse_key(const cJSON *v, struct pp_triage_input *in, bool *h
             return PP_OK;
         if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
             v->valuedouble > 10)
-            return field_err(d, name, k, "expected a whole number from 0 to 10");
+            return pp_json_field_error(d, name, k, "expected a whole number from 0 to 10");
         in->nrs = (int)v->valuedouble;
     } else if (strcmp(k, "prevents_exercise_or_therapy") == 0) {
-        return get_answer(v, &in->blocks_rehab, name, k, d);
+        return pp_triage_answer_from_json(v, &in->blocks_rehab, name, k, d);
     } else if (strcmp(k, "red_flags") == 0) {
         return parse_red_flags(v, in, name, d);
     } else if (strcmp(k, "prior_imaging") == 0) {
-        return get_answer(v, &in->prior_imaging, name, k, d);
+        return pp_triage_answer_from_json(v, &in->prior_imaging, name, k, d);
     } else if (strcmp(k, "prior_specialist") == 0) {
-        return get_answer(v, &in->prior_specialist, name, k, d);
+        return pp_triage_answer_from_json(v, &in->prior_specialist, name, k, d);
     } else if (strcmp(k, "prior_spine_surgery") == 0) {
         if (cJSON_IsNull(v))
             return PP_OK;
         in->prior_surgery = true;
-        return get_date(v, &in->surgery_date, name, k, d);
+        return pp_json_field_date(v, false, &in->surgery_date, name, k, d);
     } else if (strcmp(k, "surgery_stance") == 0) {
-        if (get_enum(v, stance_names, N_OF(stance_names), &e, name, k, d))
+        if (pp_json_field_enum(v, stance_names, N_OF(stance_names), &e, name, k, d))
             return PP_ERR_INPUT;
         in->stance = (enum pp_surgery_stance)e;
     } else {
-        return field_err(d, name, k, "unknown field (see docs/cli-triage.md)");
+        return pp_json_field_error(d, name, k, "unknown field (see docs/cli-triage.md)");
     }
     return PP_OK;
 }
@@ -647,7 +612,7 @@ enum pp_err pp_triage_input_from_json(const char *text, size_t len, const char *
     if (rc)
         return rc;
     if (!cJSON_IsObject(root)) {
-        rc = field_err(d, name, "(top level)", "expected a JSON object");
+        rc = pp_json_field_error(d, name, "(top level)", "expected a JSON object");
         goto out;
     }
     cJSON_ArrayForEach(v, root)
@@ -657,9 +622,10 @@ enum pp_err pp_triage_input_from_json(const char *text, size_t len, const char *
             goto out;
     }
     if (!have_source)
-        rc = field_err(d, name, "referral_source", "required");
+        rc = pp_json_field_error(d, name, "referral_source", "required");
     else if (in->onset == PP_DAY_NONE)
-        rc = field_err(d, name, "onset", "required: the date the pain began (YYYY-MM-DD)");
+        rc =
+            pp_json_field_error(d, name, "onset", "required: the date the pain began (YYYY-MM-DD)");
 out:
     cJSON_Delete(root);
     return rc;

@@ -167,6 +167,14 @@ const char *pp_triage_red_flag_name(enum pp_red_flag r);
 const char *pp_triage_bring_label(unsigned bit);
 
 /* The rule table of triage (static storage). */
+struct cJSON;
+
+/* A red-flag style answer from JSON: true (yes), false (no) or null (not asked). PP_ERR_INPUT
+ * otherwise, with d->where = "<name>: <field>". */
+PP_MUST_CHECK enum pp_err pp_triage_answer_from_json(const struct cJSON *v, enum pp_answer *out,
+                                                     const char *name, const char *field,
+                                                     struct pp_diag *d);
+
 const struct pp_rule_info *pp_triage_rules(size_t *count);
 
 #endif

@@ -377,3 +377,46 @@ enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name, c
     }
     return pp_json_parse(text, len, name, out, d);
 }
+
+enum pp_err pp_json_field_error(struct pp_diag *d, const char *name, const char *field,
+                                const char *what)
+{
+    pp_diag_set(d, PP_ERR_INPUT, field, "%s", what);
+    pp_diag_prefix_file(d, name);
+    return PP_ERR_INPUT;
+}
+
+enum pp_err pp_json_field_enum(const cJSON *v, const char *const *names, size_t n, int *out,
+                               const char *name, const char *field, struct pp_diag *d)
+{
+    char allowed[256];
+    size_t used;
+    if (cJSON_IsString(v))
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(v->valuestring, names[i]) == 0) {
+                *out = (int)i;
+                return PP_OK;
+            }
+    used = (size_t)snprintf(allowed, sizeof(allowed), "expected one of:");
+    for (size_t i = 0; i < n && used < sizeof(allowed); i++) {
+        int w = snprintf(allowed + used, sizeof(allowed) - used, "%s %s", i ? "," : "", names[i]);
+        if (w > 0)
+            used += (size_t)w;
+    }
+    return pp_json_field_error(d, name, field, allowed);
+}
+
+enum pp_err pp_json_field_date(const cJSON *v, bool allow_null, pp_day *out, const char *name,
+                               const char *field, struct pp_diag *d)
+{
+    struct pp_diag ignored;
+    if (allow_null && cJSON_IsNull(v)) {
+        *out = PP_DAY_NONE;
+        return PP_OK;
+    }
+    if (!cJSON_IsString(v) || pp_day_parse(v->valuestring, strlen(v->valuestring), out, &ignored))
+        return pp_json_field_error(d, name, field,
+                                   allow_null ? "expected a date YYYY-MM-DD or null"
+                                              : "expected a date YYYY-MM-DD");
+    return PP_OK;
+}

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/alloc.h"
+#include "util/date.h"
 #include "util/err.h"
 
 /* Deepest nesting accepted from outside input (cJSON's own limit is 1000). */
@@ -50,6 +51,23 @@ void pp_json_scratch_init(struct pp_json_scratch *s);
 void pp_json_scratch_release(struct pp_json_scratch *s);
 void pp_json_scratch_enter(struct pp_json_scratch *s);
 void pp_json_scratch_leave(struct pp_json_scratch *s);
+
+/*
+ * Field readers for the documented JSON inputs of the subcommands. On a bad
+ * value each returns PP_ERR_INPUT with d->where = "<name>: <field>" and
+ * d->what saying what was expected. `name` is the input's name (a file or
+ * "<stdin>"), `field` the JSON path of the value.
+ */
+PP_MUST_CHECK enum pp_err pp_json_field_error(struct pp_diag *d, const char *name,
+                                              const char *field, const char *what);
+/* A string that is one of names[0..n-1]; *out receives its index. */
+PP_MUST_CHECK enum pp_err pp_json_field_enum(const cJSON *v, const char *const *names, size_t n,
+                                             int *out, const char *name, const char *field,
+                                             struct pp_diag *d);
+/* A date "YYYY-MM-DD" (a FHIR date); null gives PP_DAY_NONE when allow_null. */
+PP_MUST_CHECK enum pp_err pp_json_field_date(const cJSON *v, bool allow_null, pp_day *out,
+                                             const char *name, const char *field,
+                                             struct pp_diag *d);
 
 /* Typed member access; borrow. NULL / false when absent or of another type. */
 const char *pp_json_str(const cJSON *obj, const char *key);
