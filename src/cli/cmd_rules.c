@@ -8,16 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "clinical/blocks.h"
-#include "clinical/candidacy.h"
-#include "clinical/careplan.h"
-#include "clinical/coverage.h"
-#include "clinical/credential.h"
-#include "clinical/imaging.h"
-#include "clinical/instruments.h"
 #include "clinical/opioid.h"
-#include "clinical/summary.h"
-#include "clinical/triage.h"
+#include "clinical/rules.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -58,22 +50,19 @@ struct row {
     char hooks[128];
 };
 
-/* The modules' rule tables, in the order docs/CLINICAL-RULES.md lists them. */
-static const struct pp_rule_info *(*const module_tables[])(size_t *) = {
-    pp_instruments_rules, pp_triage_rules, pp_candidacy_rules, pp_blocks_rules, pp_summary_rules,
-};
-
 /* Every rule: the opioid engine's (which run on CDS hooks), then each module's. */
 static struct row *all_rules(size_t *n)
 {
-    size_t n_op, total, k = 0;
+    size_t n_op, total, k = 0, n_mods;
     const struct pp_opioid_rule *op = pp_opioid_rules(&n_op);
+    const struct pp_rule_module *mods;
     struct row *rows;
 
     total = n_op;
-    for (size_t t = 0; t < sizeof(module_tables) / sizeof(module_tables[0]); t++) {
+    mods = pp_rule_modules(&n_mods);
+    for (size_t t = 0; t < n_mods; t++) {
         size_t c;
-        module_tables[t](&c);
+        mods[t].rules(&c);
         total += c;
     }
     rows = pp_xcalloc(total + 1, sizeof(*rows));
@@ -82,9 +71,9 @@ static struct row *all_rules(size_t *n)
                                op[i].source, op[i].policy_keys, ""};
         hooks_text(op[i].hooks, rows[k].hooks, sizeof(rows[k].hooks));
     }
-    for (size_t t = 0; t < sizeof(module_tables) / sizeof(module_tables[0]); t++) {
+    for (size_t t = 0; t < n_mods; t++) {
         size_t c;
-        const struct pp_rule_info *r = module_tables[t](&c);
+        const struct pp_rule_info *r = mods[t].rules(&c);
         for (size_t i = 0; i < c; i++, k++) {
             rows[k] = (struct row){r[i].id,     r[i].title,       r[i].statement,
                                    r[i].source, r[i].policy_keys, "-"};

@@ -342,34 +342,6 @@ static void test_imaging__dates_checked_against_now(void **state)
     }
 }
 
-static void test_imaging__rule_table_is_complete(void **state)
-{
-    size_t n;
-    const struct pp_rule_info *r = pp_imaging_rules(&n);
-    struct pp_policy p;
-    (void)state;
-    pp_policy_init(&p);
-    assert_true(n >= 16);
-    for (size_t i = 0; i < n; i++) {
-        const char *k = r[i].policy_keys;
-        assert_non_null(r[i].source);
-        assert_int_equal(strncmp(r[i].id, "IMG-", 4), 0);
-        for (size_t j = i + 1; j < n; j++)
-            assert_string_not_equal(r[i].id, r[j].id);
-        while (*k) {
-            char key[64];
-            size_t len = strcspn(k, ",");
-            double v;
-            assert_true(len < sizeof(key));
-            memcpy(key, k, len);
-            key[len] = '\0';
-            if (!pp_policy_get(&p, key, &v))
-                fail_msg("%s names unknown policy key '%s'", r[i].id, key);
-            k += len + (k[len] == ',');
-        }
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,7 +351,6 @@ int main(void)
         cmocka_unit_test(test_imaging__red_flag_precedence),
         cmocka_unit_test(test_imaging__json_errors_name_the_field),
         cmocka_unit_test(test_imaging__dates_checked_against_now),
-        cmocka_unit_test(test_imaging__rule_table_is_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
