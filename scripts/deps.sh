@@ -16,6 +16,10 @@ build   cmake
 build   pkg-config
 build   libcjson-dev
 build   libcmocka-dev
+build   libsqlite3-dev
+build   libmicrohttpd-dev
+check   sqlite3
+check   nodejs
 check   clang
 check   @clang-rt
 check   llvm
