@@ -1,12 +1,30 @@
 /*
- * main.c — painpath's subcommand table and dispatch; nothing else.
+ * main.c — painpath's subcommand table and dispatch, and the one place cli/ and http/ meet
+ * (`painpath serve`: cli parses the options, http serves).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/serve.h"
+#include "http/server.h"
+
+/* `painpath serve`: cli/ parses and loads, http/ serves; main joins them (DESIGN.md:
+ * main -> cli, http). */
+static int run_server(const struct pp_serve_config *c)
+{
+    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes};
+    struct pp_http_config hc = {c->address, c->port, c->threads, &env, NULL};
+    return pp_http_serve(&hc);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    return pp_cmd_serve(argc, argv, run_server);
+}
 
 static const struct pp_command commands[] = {
+    {"serve", cmd_serve, "serve CDS Hooks, FHIR operations, /healthz and /metrics over HTTP"},
     {"mme", pp_cmd_mme, "MME per order and per patient from FHIR files"},
     {"cds", pp_cmd_cds, "run a CDS Hooks service on a request read from stdin"},
     {"check", pp_cmd_check, "all opioid-safety findings for the patients in FHIR files"},
@@ -21,6 +39,10 @@ static const struct pp_command commands[] = {
     {"triage", pp_cmd_triage, "referral triage: disposition, reasons, what to bring"},
     {"rules", pp_cmd_rules, "print every rule: id, statement, source, policy keys"},
     {"policy", pp_cmd_policy, "print the policy keys, their values and sources"},
+    {"import", pp_cmd_import, "load FHIR Bundles / NDJSON / directories into the store"},
+    {"export", pp_cmd_export, "write the store as NDJSON, one file per resource type"},
+    {"migrate", pp_cmd_migrate, "apply the store's schema migrations"},
+    {"backup", pp_cmd_backup, "online backup of the store to a file"},
     {"version", pp_cmd_version, "print the version"},
 };
 

@@ -26,6 +26,10 @@ int pp_cmd_credential(int argc, char **argv);
 int pp_cmd_imaging(int argc, char **argv);
 int pp_cmd_plan(int argc, char **argv);
 int pp_cmd_eligibility(int argc, char **argv);
+int pp_cmd_migrate(int argc, char **argv);
+int pp_cmd_import(int argc, char **argv);
+int pp_cmd_export(int argc, char **argv);
+int pp_cmd_backup(int argc, char **argv);
 int pp_cmd_version(int argc, char **argv);
 
 #endif

@@ -1,0 +1,92 @@
+/*
+ * http.h — what the server hands a route handler and what the handler gives
+ * back: the request (method, path, the route's {id}, the collected body, the
+ * server's clinical environment), the response (status, content type, body),
+ * and the helpers that write JSON answers and OperationOutcome errors.
+ * Knows HTTP and FHIR JSON shapes; never libmicrohttpd (server.c) or SQL.
+ */
+#ifndef PP_HTTP_HTTP_H
+#define PP_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "clinical/drugs.h"
+#include "clinical/policy.h"
+#include "clinical/terms.h"
+#include "util/buf.h"
+#include "util/date.h"
+#include "util/err.h"
+
+/* What clinical answers need besides the request (all borrowed, read-only, shared by every
+ * worker thread). `now` PP_DAY_NONE means "today (UTC) at the time of each request". */
+struct pp_http_env {
+    pp_day now;
+    const struct pp_policy *policy;
+    const struct pp_terms *terms;
+    const struct pp_drug_codes *codes; /* may be NULL */
+};
+
+struct pp_http_metrics;
+struct pp_http_route;
+
+/* Longest {id} path segment a route accepts (CDS service ids are short). */
+#define PP_HTTP_PARAM_MAX 64
+
+/* One request as a handler sees it. Everything is borrowed for the handler's call. */
+struct pp_http_request {
+    const struct pp_http_route *route;
+    const char *method;            /* "GET", "POST" */
+    const char *path;              /* without the query string */
+    char param[PP_HTTP_PARAM_MAX]; /* the route's {id} segment, "" when it has none */
+    const char *body;              /* NUL-terminated; "" when there is none */
+    size_t body_len;
+    pp_day now; /* env->now, or today when the server runs on the real clock */
+    const struct pp_http_env *env;
+    struct pp_http_metrics *metrics;
+};
+
+/* What a handler answers. The server initialises it (status 200, JSON content type, empty
+ * body capped by PP_HTTP_RESPONSE_MAX) and sends it after the handler returns. */
+struct pp_http_response {
+    unsigned status;
+    const char *content_type; /* static string */
+    const char *allow;        /* static "GET" / "POST" for a 405, else NULL */
+    struct pp_buf body;
+};
+
+/* Largest response body the server builds (a findings Parameters is a few kilobytes). */
+#define PP_HTTP_RESPONSE_MAX ((size_t)16 << 20)
+
+#define PP_HTTP_FHIR_JSON "application/fhir+json"
+#define PP_HTTP_JSON "application/json"
+#define PP_HTTP_TEXT "text/plain; version=0.0.4; charset=utf-8"
+
+typedef void (*pp_http_handler)(const struct pp_http_request *req, struct pp_http_response *res);
+
+/* Initialise / release a response (status 200, application/json, empty body). */
+void pp_http_response_init(struct pp_http_response *res);
+void pp_http_response_release(struct pp_http_response *res);
+
+/*
+ * The HTTP status for an error code (the one table: PP_ERR_INPUT 400, NOT_FOUND 404,
+ * UNSUPPORTED 422, LIMIT 413, IO and INTERNAL 500; PP_OK 200).
+ */
+unsigned pp_http_status_for(enum pp_err e);
+
+/* The FHIR issue type (OperationOutcome.issue.code) for an error code ("invalid", ...). */
+const char *pp_http_issue_code_for(enum pp_err e);
+
+/*
+ * Replace the response with an OperationOutcome: status `status`, content type
+ * application/fhir+json, one issue of severity error with code `code` (a FHIR issue type),
+ * diagnostics `what` and, when `where` is non-empty, expression [where] (a JSON path or
+ * "name:line:column"). Strings are copied and JSON-escaped.
+ */
+void pp_http_outcome(struct pp_http_response *res, unsigned status, const char *code,
+                     const char *where, const char *what);
+
+/* pp_http_outcome for an error code and its diagnostic (status and code from the table). */
+void pp_http_fail(struct pp_http_response *res, enum pp_err e, const struct pp_diag *d);
+
+#endif

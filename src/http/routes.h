@@ -1,0 +1,50 @@
+/*
+ * routes.h — the server's routes as a table of data: method, path pattern,
+ * handler, body limit and role (the next issue's RBAC reads `role`), plus
+ * the lookup that maps a method and path to a route, a 405 or a 404.
+ * Matching is pure string work; the handlers live in handlers.c.
+ */
+#ifndef PP_HTTP_ROUTES_H
+#define PP_HTTP_ROUTES_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+
+/*
+ * One route. `path` is exact ("/healthz") or has one "{id}" segment
+ * ("/cds-services/{id}/feedback") that matches one non-empty path segment of at most
+ * PP_HTTP_PARAM_MAX - 1 bytes. `body_max` caps the request body (0: no body accepted).
+ * `role` is who may call it ("public" for every route today).
+ */
+struct pp_http_route {
+    const char *method;
+    const char *path;
+    pp_http_handler handler;
+    size_t body_max;
+    const char *role;
+};
+
+/* The table (static), in match order; *count receives its length. */
+const struct pp_http_route *pp_http_routes(size_t *count);
+
+enum pp_http_match {
+    PP_HTTP_MATCHED,      /* *route and param are set */
+    PP_HTTP_NO_ROUTE,     /* 404 */
+    PP_HTTP_WRONG_METHOD, /* 405; *allow names the method the path takes */
+};
+
+/*
+ * Find the route for `method` and `path` (without the query string; borrowed). On
+ * PP_HTTP_MATCHED *route is the table row and `param` (PP_HTTP_PARAM_MAX bytes) receives
+ * the {id} segment ("" when the route has none). On PP_HTTP_WRONG_METHOD *allow is the
+ * method the path accepts (static). Never fails otherwise.
+ */
+enum pp_http_match pp_http_route_find(const char *method, const char *path,
+                                      const struct pp_http_route **route, char *param,
+                                      const char **allow);
+
+/* The route's index in the table (for per-route metrics); `count` for NULL (no route). */
+size_t pp_http_route_index(const struct pp_http_route *route);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * server.c — the libmicrohttpd glue: per-request state, body collection with
+ * the route's cap, dispatch through the route table, sending, metrics and
+ * the request log. The one trap (DESIGN.md): answering on the first callback
+ * makes libmicrohttpd close keep-alive connections, so we answer on a later one.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http/metrics.h"
+#include "http/routes.h"
+#include "util/alloc.h"
+#include "util/json.h"
+
+/* Request headers must fit in this per-connection pool (libmicrohttpd answers 431 beyond
+ * it); the body streams through it in pieces. */
+#define HEADER_POOL ((size_t)64 << 10)
+/* A body over its route's cap is read and dropped up to this much, so that the client,
+ * still sending, can read our 413 on an open connection; beyond it we answer at once and
+ * libmicrohttpd closes the connection. */
+#define DRAIN_MAX ((size_t)64 << 20)
+/* Idle connections are closed after this many seconds (slow clients, slowloris). */
+#define IDLE_TIMEOUT_S 60
+
+struct pp_http_server {
+    struct MHD_Daemon *daemon;
+    struct pp_http_metrics *metrics;
+    const struct pp_http_env *env;
+    FILE *log;
+    unsigned port;
+    atomic_uint in_flight;
+    MHD_socket quiesced; /* the listening socket after quiesce, to close at the end */
+};
+
+/* One request's state, from its headers to its completion. */
+struct req_state {
+    enum pp_http_match match;
+    const struct pp_http_route *route;
+    const char *allow;
+    char param[PP_HTTP_PARAM_MAX];
+    struct pp_buf body;
+    bool too_large;
+    bool answered; /* a response is queued (an early 413): ignore what follows */
+    size_t dropped;
+    struct timespec start;
+};
+
+/* Each worker thread's cJSON scratch arena (util/json.h): a request's JSON trees come from
+ * it and are dropped at once after the handler, instead of a malloc and free per node —
+ * what the profile of CDS order-sign was dominated by. Freed when the thread exits. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    pp_json_scratch_release(p);
+    free(p);
+}
+
+static void scratch_key_create(void)
+{
+    struct pp_json_scratch probe;
+    /* installs cJSON's allocation hooks now, before any worker thread parses */
+    pp_json_scratch_init(&probe);
+    pp_json_scratch_release(&probe);
+    if (pthread_key_create(&scratch_key, scratch_free) != 0)
+        abort();
+}
+
+static struct pp_json_scratch *thread_scratch(void)
+{
+    struct pp_json_scratch *js = pthread_getspecific(scratch_key);
+    if (!js) {
+        js = pp_xmalloc(sizeof(*js));
+        pp_json_scratch_init(js);
+        if (pthread_setspecific(scratch_key, js) != 0)
+            abort();
+    }
+    return js;
+}
+
+static unsigned long long micros_since(const struct timespec *t0)
+{
+    struct timespec t;
+    long long us;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    us = (long long)(t.tv_sec - t0->tv_sec) * 1000000 + (t.tv_nsec - t0->tv_nsec) / 1000;
+    return us < 0 ? 0 : (unsigned long long)us;
+}
+
+/* The method as logged: only known tokens, so that nothing a client sends reaches the log. */
+static const char *log_method(const char *m)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(m, known[i]) == 0)
+            return known[i];
+    return "OTHER";
+}
+
+static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connection *c,
+                                     struct req_state *r, const char *method,
+                                     struct pp_http_response *res)
+{
+    struct MHD_Response *mr;
+    enum MHD_Result ok;
+    unsigned long long us;
+    size_t len;
+    char *data = pp_buf_detach(&res->body, &len);
+
+    mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    /* answers carry patient data: no shared cache may keep them */
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (res->allow)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, res->allow);
+    ok = MHD_queue_response(c, res->status, mr);
+    MHD_destroy_response(mr);
+    us = micros_since(&r->start);
+    pp_http_metrics_request(s->metrics, pp_http_route_index(r->route), res->status, us);
+    if (s->log)
+        fprintf(s->log, "%s %s %u %.3fms\n", log_method(method), r->route ? r->route->path : "-",
+                res->status, (double)us / 1000.0);
+    return ok;
+}
+
+static void too_large(struct pp_http_response *res, const struct pp_http_route *route)
+{
+    char what[128];
+    snprintf(what, sizeof(what), "request body larger than %zu bytes", route->body_max);
+    pp_http_outcome(res, 413, "too-costly", "", what);
+}
+
+/* The last callback of a request: dispatch and send. */
+static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c,
+                              struct req_state *r, const char *method, const char *path)
+{
+    struct pp_http_response res;
+    enum MHD_Result ok;
+
+    pp_http_response_init(&res);
+    if (r->match == PP_HTTP_NO_ROUTE) {
+        pp_http_outcome(&res, 404, "not-found", "", "no such endpoint");
+    } else if (r->match == PP_HTTP_WRONG_METHOD) {
+        pp_http_outcome(&res, 405, "not-supported", "", "method not allowed on this endpoint");
+        res.allow = r->allow;
+    } else if (r->too_large) {
+        too_large(&res, r->route);
+    } else {
+        struct pp_http_request req;
+        memset(&req, 0, sizeof(req));
+        req.route = r->route;
+        req.method = method;
+        req.path = path;
+        memcpy(req.param, r->param, sizeof(req.param));
+        req.body = r->body.data ? r->body.data : "";
+        req.body_len = r->body.len;
+        req.env = s->env;
+        req.now = s->env->now != PP_DAY_NONE ? s->env->now : pp_day_today_utc();
+        req.metrics = s->metrics;
+        struct pp_json_scratch *js = thread_scratch();
+        /* handlers free every tree they parse before returning: nothing outlives the scope */
+        pp_json_scratch_enter(js);
+        r->route->handler(&req, &res);
+        pp_json_scratch_leave(js);
+        if (pp_buf_status(&res.body))
+            pp_http_outcome(&res, 500, "exception", "", "response too large");
+    }
+    ok = send_response(s, c, r, method, &res);
+    pp_http_response_release(&res);
+    return ok;
+}
+
+/* Content-Length when the client declared one and it parses; else false. */
+static bool declared_length(struct MHD_Connection *c, unsigned long long *n)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char *end;
+    if (!v || !*v)
+        return false;
+    errno = 0;
+    *n = strtoull(v, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static bool expects_continue(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return v && strcasecmp(v, "100-continue") == 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct pp_http_server *s = cls;
+    struct req_state *r = *con_cls;
+    unsigned long long declared;
+
+    (void)version;
+    if (!r) {
+        /* First call: headers only. Set up and return; answering now would close the
+         * keep-alive connection (DESIGN.md, the libmicrohttpd trap). */
+        r = pp_xcalloc(1, sizeof(*r));
+        clock_gettime(CLOCK_MONOTONIC, &r->start);
+        r->match = pp_http_route_find(method, url, &r->route, r->param, &r->allow);
+        pp_buf_init(&r->body, r->route ? r->route->body_max : 0);
+        *con_cls = r;
+        atomic_fetch_add(&s->in_flight, 1);
+        if (r->match == PP_HTTP_MATCHED && declared_length(c, &declared) &&
+            declared > r->route->body_max && (declared > DRAIN_MAX || expects_continue(c))) {
+            /* refuse before the body is sent; the connection closes after this answer */
+            struct pp_http_response res;
+            enum MHD_Result ok;
+            pp_http_response_init(&res);
+            too_large(&res, r->route);
+            r->answered = true;
+            ok = send_response(s, c, r, method, &res);
+            pp_http_response_release(&res);
+            return ok;
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->answered)
+            return MHD_NO;
+        if (!r->too_large && r->body.len + n <= r->body.max) {
+            pp_buf_add(&r->body, upload, n);
+            return MHD_YES;
+        }
+        r->too_large = true;
+        r->dropped += n;
+        return r->dropped > DRAIN_MAX ? MHD_NO : MHD_YES;
+    }
+    if (r->answered)
+        return MHD_YES;
+    return answer(s, c, r, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct pp_http_server *s = cls;
+    struct req_state *r = *con_cls;
+
+    (void)c;
+    (void)toe;
+    if (!r)
+        return;
+    pp_buf_release(&r->body);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_http_server **out,
+                                 struct pp_diag *d)
+{
+    struct pp_http_server *s;
+    struct sockaddr_in addr;
+    size_t n_routes;
+    const union MHD_DaemonInfo *info;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+
+    pthread_once(&scratch_once, scratch_key_create);
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->port);
+    if (cfg->port > 65535 || inet_pton(AF_INET, cfg->address, &addr.sin_addr) != 1)
+        return pp_diag_set(d, PP_ERR_INPUT, "--listen", "expected IPv4ADDRESS:PORT, got '%s:%u'",
+                           cfg->address, cfg->port);
+    s = pp_xcalloc(1, sizeof(*s));
+    pp_http_routes(&n_routes);
+    s->metrics = pp_http_metrics_new(n_routes);
+    s->env = cfg->env;
+    s->log = cfg->log;
+    s->quiesced = MHD_INVALID_SOCKET;
+    atomic_init(&s->in_flight, 0);
+    errno = 0;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 1),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_POOL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    if (!s->daemon) {
+        int e = errno;
+        pp_http_metrics_free(s->metrics);
+        free(s);
+        return pp_diag_set(d, PP_ERR_IO, "--listen", "cannot listen on %s:%u: %s", cfg->address,
+                           cfg->port, e ? strerror(e) : "libmicrohttpd refused to start");
+    }
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : cfg->port;
+    *out = s;
+    return PP_OK;
+}
+
+unsigned pp_http_server_port(const struct pp_http_server *s)
+{
+    return s->port;
+}
+
+unsigned pp_http_server_drain(struct pp_http_server *s, unsigned timeout_ms)
+{
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    unsigned waited = 0, left;
+
+    if (s->quiesced == MHD_INVALID_SOCKET)
+        s->quiesced = MHD_quiesce_daemon(s->daemon);
+    while ((left = atomic_load(&s->in_flight)) > 0 && waited < timeout_ms) {
+        nanosleep(&tick, NULL);
+        waited += 10;
+    }
+    return left;
+}
+
+void pp_http_server_free(struct pp_http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    if (s->quiesced != MHD_INVALID_SOCKET)
+        close(s->quiesced);
+    pp_http_metrics_free(s->metrics);
+    free(s);
+}

@@ -1,0 +1,76 @@
+/*
+ * migrations.c — the numbered schema migrations of the SQLite store, as SQL text compiled
+ * into the binary (no build step, no files at run time). Migration N brings a database from
+ * version N-1 to N; they are applied in order, each in its own transaction, by store/sqlite.c.
+ * Never edit a published migration: add the next number.
+ */
+#include "store/store_int.h"
+
+/* 1: resources (current row + every version), search index rows, users, sessions, audit. */
+static const char pp_migration_1[] =
+    "CREATE TABLE resource (\n"
+    "  rid INTEGER PRIMARY KEY,\n"
+    "  type TEXT NOT NULL,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  last_updated TEXT NOT NULL,\n"
+    "  deleted INTEGER NOT NULL DEFAULT 0,\n"
+    "  patient TEXT,\n"
+    "  UNIQUE (type, id)\n"
+    ");\n"
+    "CREATE INDEX resource_patient ON resource (patient, type);\n"
+    "CREATE TABLE resource_version (\n"
+    "  rid INTEGER NOT NULL REFERENCES resource (rid),\n"
+    "  version INTEGER NOT NULL,\n"
+    "  last_updated TEXT NOT NULL,\n"
+    "  deleted INTEGER NOT NULL DEFAULT 0,\n"
+    "  body TEXT,\n"
+    "  PRIMARY KEY (rid, version)\n"
+    ");\n"
+    "CREATE TABLE search_index (\n"
+    "  rid INTEGER NOT NULL REFERENCES resource (rid),\n"
+    "  param TEXT NOT NULL,\n"
+    "  system TEXT NOT NULL DEFAULT '',\n"
+    "  value TEXT NOT NULL,\n"
+    "  PRIMARY KEY (rid, param, value, system)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE INDEX search_index_value ON search_index (param, value, system);\n"
+    "CREATE TABLE users (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  username TEXT NOT NULL UNIQUE,\n"
+    "  password_hash TEXT NOT NULL,\n"
+    "  role TEXT NOT NULL,\n"
+    "  practitioner TEXT,\n"
+    "  disabled INTEGER NOT NULL DEFAULT 0,\n"
+    "  created TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE sessions (\n"
+    "  token_hash TEXT PRIMARY KEY,\n"
+    "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+    "  created TEXT NOT NULL,\n"
+    "  last_seen TEXT NOT NULL,\n"
+    "  expires TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX sessions_user ON sessions (user_id);\n"
+    "CREATE TABLE audit (\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  at TEXT NOT NULL,\n"
+    "  user_id INTEGER REFERENCES users (id),\n"
+    "  action TEXT NOT NULL,\n"
+    "  resource_type TEXT,\n"
+    "  resource_id TEXT,\n"
+    "  patient TEXT,\n"
+    "  outcome TEXT NOT NULL,\n"
+    "  reason TEXT,\n"
+    "  prev_hash TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX audit_patient ON audit (patient, seq);\n";
+
+static const char *const pp_migrations[] = {pp_migration_1};
+
+const char *const *pp_store_migrations(int *count)
+{
+    *count = (int)(sizeof(pp_migrations) / sizeof(pp_migrations[0]));
+    return pp_migrations;
+}
