@@ -13,7 +13,7 @@
  * main -> cli, http). */
 static int run_server(const struct pp_serve_config *c)
 {
-    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes};
+    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes, c->db_path};
     struct pp_http_config hc = {c->address, c->port, c->threads, &env, NULL};
     return pp_http_serve(&hc);
 }
@@ -39,6 +39,7 @@ static const struct pp_command commands[] = {
     {"triage", pp_cmd_triage, "referral triage: disposition, reasons, what to bring"},
     {"rules", pp_cmd_rules, "print every rule: id, statement, source, policy keys"},
     {"policy", pp_cmd_policy, "print the policy keys, their values and sources"},
+    {"demo", pp_cmd_demo, "create a demo clinic in the store (practitioners, slots, patients)"},
     {"import", pp_cmd_import, "load FHIR Bundles / NDJSON / directories into the store"},
     {"export", pp_cmd_export, "write the store as NDJSON, one file per resource type"},
     {"migrate", pp_cmd_migrate, "apply the store's schema migrations"},

@@ -30,6 +30,9 @@ int pp_cmd_migrate(int argc, char **argv);
 int pp_cmd_import(int argc, char **argv);
 int pp_cmd_export(int argc, char **argv);
 int pp_cmd_backup(int argc, char **argv);
+/* `painpath demo` (docs/demo.md): exit 0 ok, 1 failure, 2 usage or a database that already
+ * holds patients (without --force). */
+int pp_cmd_demo(int argc, char **argv);
 int pp_cmd_version(int argc, char **argv);
 
 #endif

@@ -11,14 +11,17 @@
 
 #include "cli/common.h"
 #include "cli/serve.h"
+#include "store/store.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: painpath serve [--listen ADDR:PORT] [--threads N] [--policy FILE]\n"
-            "                      [--valuesets DIR] [--now YYYY-MM-DD]\n"
-            "Serve CDS Hooks (/cds-services), FHIR operations (/fhir/Patient/$mme, $evaluate),\n"
-            "/fhir/metadata, /healthz and /metrics. ADDR is IPv4; default 127.0.0.1:8080;\n"
+            "usage: painpath serve [--listen ADDR:PORT] [--db PATH] [--threads N]\n"
+            "                      [--policy FILE] [--valuesets DIR] [--now YYYY-MM-DD]\n"
+            "Serve FHIR R4 REST on the store (/fhir/{type}...), CDS Hooks (/cds-services),\n"
+            "FHIR operations (/fhir/Patient/$mme, $evaluate), /fhir/metadata, /healthz and\n"
+            "/metrics. --db: the database, created and migrated if needed (default\n"
+            "./" PP_STORE_DEFAULT_DB "). ADDR is IPv4; default 127.0.0.1:8080;\n"
             "PORT 0 picks a free port. --threads 0 (default) means one per core.\n"
             "The clinical date is today (UTC) per request, or --now, or PAINPATH_NOW=YYYY-MM-DD.\n"
             "SIGTERM or SIGINT: finish the requests in flight and exit 0.\n");
@@ -46,6 +49,7 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
 {
     struct pp_cli_opts o;
     char addr[64] = "127.0.0.1";
+    const char *db = PP_STORE_DEFAULT_DB;
     unsigned port = 8080;
     pp_day now = PP_DAY_NONE;
     const char *env_now = getenv("PAINPATH_NOW");
@@ -67,6 +71,16 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
                 rc = 2;
                 goto out;
             }
+            continue;
+        }
+        if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
+            const char *v = argv[i][4] == '=' ? argv[i] + 5 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !*v) {
+                fprintf(stderr, "painpath serve: --db: expected a file path\n");
+                rc = 2;
+                goto out;
+            }
+            db = v;
             continue;
         }
         t = pp_cli_opts_take(&o, argc, argv, &i, "serve");
@@ -97,8 +111,23 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
         goto out;
     }
     {
+        /* open and migrate once here: a bad path or a too-new schema fails before listening;
+         * each worker thread then opens its own connection */
+        struct pp_store *st = NULL;
+        struct pp_diag d;
+        enum pp_err e;
+        pp_diag_clear(&d);
+        e = pp_store_open(db, &st, &d);
+        pp_store_close(st);
+        if (e) {
+            fprintf(stderr, "painpath serve: %s: %s\n", db, d.what);
+            rc = e == PP_ERR_UNSUPPORTED ? 2 : 1;
+            goto out;
+        }
+    }
+    {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        struct pp_serve_config cfg = {addr, port, 1, now, &o.policy, &o.terms, &o.codes};
+        struct pp_serve_config cfg = {addr, port, 1, now, &o.policy, &o.terms, &o.codes, db};
         if (o.threads > 0)
             cfg.threads = (unsigned)o.threads;
         else if (cores > 0)

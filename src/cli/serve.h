@@ -21,15 +21,18 @@ struct pp_serve_config {
     const struct pp_policy *policy;
     const struct pp_terms *terms;
     const struct pp_drug_codes *codes;
+    const char *db_path; /* --db, ./painpath.db by default; already opened and migrated */
 };
 
 /* Serve until stopped; returns the process exit code (0 after a clean drain). */
 typedef int (*pp_serve_runner)(const struct pp_serve_config *cfg);
 
 /*
- * `painpath serve [--listen ADDR:PORT] [--threads N] [--policy FILE] [--valuesets DIR]
- * [--now YYYY-MM-DD]`: parse and load, then return run(&cfg). Usage errors and bad
- * policy or value sets print a message and return 2 without calling `run`.
+ * `painpath serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--policy FILE]
+ * [--valuesets DIR] [--now YYYY-MM-DD]`: parse and load, open the store once (creating and
+ * migrating it) so that a bad database fails before listening, then return run(&cfg).
+ * Usage errors and bad policy or value sets print a message and return 2 without calling
+ * `run`; a database that cannot be opened returns 1 (2 when its schema is too new).
  */
 int pp_cmd_serve(int argc, char **argv, pp_serve_runner run);
 

@@ -26,4 +26,30 @@ void pp_http_handle_cds_service(const struct pp_http_request *req, struct pp_htt
 /* POST /cds-services/{id}/feedback: validate and count the feedback; 200 {}. Not stored yet. */
 void pp_http_handle_cds_feedback(const struct pp_http_request *req, struct pp_http_response *res);
 
+/* FHIR REST on the store (handlers_rest.c). Each opens the worker thread's store connection
+ * on first use (env->db_path) and runs as one store transaction. {type} is param, {rid}
+ * param2, {vid} param3. */
+/* GET /fhir/{type}/{rid}: read; ETag, Last-Modified; 404; 410 after a delete. */
+void pp_http_handle_fhir_read(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/{type}/{rid}/_history/{vid}: vread. */
+void pp_http_handle_fhir_vread(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/{type}/{rid}/_history: history Bundle, newest first. */
+void pp_http_handle_fhir_history(const struct pp_http_request *req, struct pp_http_response *res);
+/* POST /fhir/{type}: create; 201 + Location + ETag. */
+void pp_http_handle_fhir_create(const struct pp_http_request *req, struct pp_http_response *res);
+/* PUT /fhir/{type}/{rid}: update (or create with the client's id); If-Match -> 412. */
+void pp_http_handle_fhir_update(const struct pp_http_request *req, struct pp_http_response *res);
+/* DELETE /fhir/{type}/{rid}: soft delete; 200 with an OperationOutcome; 404 if never there. */
+void pp_http_handle_fhir_delete(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/{type}?params: searchset Bundle with total and self / next / previous links. */
+void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_http_response *res);
+/* POST /fhir: a transaction (all or nothing) or batch Bundle; transaction-/batch-response. */
+void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_http_response *res);
+/* True when `type` is a resource type the REST interactions serve. */
+bool pp_http_rest_type_supported(const char *type);
+/* Append the CapabilityStatement's rest.resource array elements (without the brackets). */
+void pp_http_rest_capability(struct pp_buf *b);
+/* Close the calling thread's store connection, if open (the thread-exit hook does it too). */
+void pp_http_rest_thread_close(void);
+
 #endif

@@ -15,32 +15,31 @@
 #include "http/handlers.h"
 #include "util/json.h"
 
-/* What the server supports today, and nothing more (issue 4: "listing exactly what is
- * supported"). The FHIR REST interactions on the store come with src/store. */
-static const char capability[] =
+/* What the server supports, and nothing more (issue 4: "listing exactly what is
+ * supported"): the REST interactions and search parameters of handlers_rest.c on its
+ * resource types, transaction and batch, and Patient $mme / $evaluate. */
+static const char capability_head[] =
     "{\"resourceType\": \"CapabilityStatement\", \"status\": \"active\", "
     "\"date\": \"2026-11-27\", \"publisher\": \"painpath\", \"kind\": \"instance\", "
     "\"software\": {\"name\": \"painpath\"}, "
-    "\"implementation\": {\"description\": \"painpath clinic server: opioid-safety "
-    "operations and CDS Hooks (no FHIR store yet)\"}, "
+    "\"implementation\": {\"description\": \"painpath clinic server: FHIR store, "
+    "opioid-safety operations and CDS Hooks\"}, "
     "\"fhirVersion\": \"4.0.1\", \"format\": [\"application/fhir+json\", \"json\"], "
     "\"rest\": [{\"mode\": \"server\", "
-    "\"documentation\": \"No authentication yet. Operations take a Bundle of one patient's "
-    "resources in the body and answer a Parameters resource.\", "
-    "\"resource\": [{\"type\": \"Patient\", \"operation\": ["
-    "{\"name\": \"mme\", \"definition\": \"urn:painpath:OperationDefinition/Patient-mme\", "
-    "\"documentation\": \"MME/day per opioid order and in total (CDC 2022 table by "
-    "default).\"}, "
-    "{\"name\": \"evaluate\", \"definition\": "
-    "\"urn:painpath:OperationDefinition/Patient-evaluate\", "
-    "\"documentation\": \"MME plus every opioid-safety finding (CDC 2022 and the practice's "
-    "policy) on the patient's current orders.\"}]}]}]}\n";
+    "\"documentation\": \"No authentication yet. Search also takes _count (capped at 1000), "
+    "_offset (paging) and _sort (_lastUpdated, date, _id; '-' for descending); an unknown "
+    "search parameter is a 400. Operations take a Bundle of one patient's resources in the "
+    "body and answer a Parameters resource.\", "
+    "\"interaction\": [{\"code\": \"transaction\"}, {\"code\": \"batch\"}], "
+    "\"resource\": [";
 
 void pp_http_handle_metadata(const struct pp_http_request *req, struct pp_http_response *res)
 {
     (void)req;
     res->content_type = PP_HTTP_FHIR_JSON;
-    pp_buf_add(&res->body, capability, sizeof(capability) - 1);
+    pp_buf_add(&res->body, capability_head, sizeof(capability_head) - 1);
+    pp_http_rest_capability(&res->body);
+    pp_buf_adds(&res->body, "]}]}\n");
 }
 
 /* The body as a one-patient Bundle (or one resource). On success *r is the patient's record,

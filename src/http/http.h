@@ -25,21 +25,40 @@ struct pp_http_env {
     const struct pp_policy *policy;
     const struct pp_terms *terms;
     const struct pp_drug_codes *codes; /* may be NULL */
+    const char *db_path;               /* the store (store/store.h); NULL: no FHIR REST */
 };
 
 struct pp_http_metrics;
 struct pp_http_route;
 
-/* Longest {id} path segment a route accepts (CDS service ids are short). */
-#define PP_HTTP_PARAM_MAX 64
+/* Bytes of a path placeholder segment with its NUL: holds a 64-character FHIR id (a
+ * longer segment does not match the route). */
+#define PP_HTTP_PARAM_MAX 66
+/* Most path placeholders in one route ("/fhir/{type}/{rid}/_history/{vid}"). */
+#define PP_HTTP_PARAMS 3
+/* Most query parameters a request may carry (more: 400). */
+#define PP_HTTP_ARGS_MAX 32
+
+/* One query-string parameter, %-decoded by libmicrohttpd (borrowed). */
+struct pp_http_arg {
+    const char *name;
+    const char *value; /* "" for "?name" */
+};
 
 /* One request as a handler sees it. Everything is borrowed for the handler's call. */
 struct pp_http_request {
     const struct pp_http_route *route;
-    const char *method;            /* "GET", "POST" */
-    const char *path;              /* without the query string */
-    char param[PP_HTTP_PARAM_MAX]; /* the route's {id} segment, "" when it has none */
-    const char *body;              /* NUL-terminated; "" when there is none */
+    const char *method;             /* "GET", "POST" */
+    const char *path;               /* without the query string */
+    char param[PP_HTTP_PARAM_MAX];  /* the route's first placeholder segment, "" when none */
+    char param2[PP_HTTP_PARAM_MAX]; /* the second ("{rid}" of "/fhir/{type}/{rid}"), or "" */
+    char param3[PP_HTTP_PARAM_MAX]; /* the third ("{vid}"), or "" */
+    struct pp_http_arg args[PP_HTTP_ARGS_MAX]; /* the query string, in order */
+    size_t n_args;
+    bool args_overflow;   /* more than PP_HTTP_ARGS_MAX parameters were sent */
+    const char *if_match; /* the If-Match header, or NULL */
+    const char *host;     /* the Host header, or NULL (for absolute links) */
+    const char *body;     /* NUL-terminated; "" when there is none */
     size_t body_len;
     pp_day now; /* env->now, or today when the server runs on the real clock */
     const struct pp_http_env *env;
@@ -52,6 +71,9 @@ struct pp_http_response {
     unsigned status;
     const char *content_type; /* static string */
     const char *allow;        /* static "GET" / "POST" for a 405, else NULL */
+    char etag[32];            /* ETag header (W/"3") when non-empty */
+    char last_modified[40];   /* Last-Modified header (an HTTP date) when non-empty */
+    char location[320];       /* Location header when non-empty */
     struct pp_buf body;
 };
 

@@ -40,6 +40,7 @@ void pp_http_response_init(struct pp_http_response *res)
     res->status = 200;
     res->content_type = PP_HTTP_JSON;
     res->allow = NULL;
+    res->etag[0] = res->last_modified[0] = res->location[0] = '\0';
     pp_buf_init(&res->body, PP_HTTP_RESPONSE_MAX);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "http/routes.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "http/handlers.h"
@@ -14,16 +15,32 @@
  * for long histories and stays far from what would hurt the server. Feedback is tiny. */
 #define BODY_CLINICAL ((size_t)16 << 20)
 #define BODY_FEEDBACK ((size_t)64 << 10)
+/* A resource (create / update) or a transaction / batch Bundle: the same cap as the
+ * clinical routes (a Synthea patient's whole history as one transaction fits). */
+#define BODY_FHIR ((size_t)16 << 20)
+#define ALLOW_INSTANCE "GET, PUT, DELETE"
+#define ALLOW_TYPE "GET, POST"
 
 static const struct pp_http_route routes[] = {
-    {"GET", "/healthz", pp_http_handle_healthz, 0, "public"},
-    {"GET", "/metrics", pp_http_handle_metrics, 0, "public"},
-    {"GET", "/fhir/metadata", pp_http_handle_metadata, 0, "public"},
-    {"POST", "/fhir/Patient/$mme", pp_http_handle_patient_mme, BODY_CLINICAL, "public"},
-    {"POST", "/fhir/Patient/$evaluate", pp_http_handle_patient_evaluate, BODY_CLINICAL, "public"},
-    {"GET", "/cds-services", pp_http_handle_cds_discovery, 0, "public"},
-    {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "public"},
-    {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public"},
+    {"GET", "/healthz", pp_http_handle_healthz, 0, "public", NULL},
+    {"GET", "/metrics", pp_http_handle_metrics, 0, "public", NULL},
+    {"GET", "/fhir/metadata", pp_http_handle_metadata, 0, "public", NULL},
+    {"POST", "/fhir/Patient/$mme", pp_http_handle_patient_mme, BODY_CLINICAL, "public", NULL},
+    {"POST", "/fhir/Patient/$evaluate", pp_http_handle_patient_evaluate, BODY_CLINICAL, "public",
+     NULL},
+    {"GET", "/cds-services", pp_http_handle_cds_discovery, 0, "public", NULL},
+    {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "public", NULL},
+    {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public",
+     NULL},
+    /* FHIR REST on the store (handlers_rest.c); after the operations so "$mme" wins */
+    {"POST", "/fhir", pp_http_handle_fhir_bundle, BODY_FHIR, "public", NULL},
+    {"GET", "/fhir/{type}", pp_http_handle_fhir_search, 0, "public", ALLOW_TYPE},
+    {"POST", "/fhir/{type}", pp_http_handle_fhir_create, BODY_FHIR, "public", ALLOW_TYPE},
+    {"GET", "/fhir/{type}/{rid}", pp_http_handle_fhir_read, 0, "public", ALLOW_INSTANCE},
+    {"PUT", "/fhir/{type}/{rid}", pp_http_handle_fhir_update, BODY_FHIR, "public", ALLOW_INSTANCE},
+    {"DELETE", "/fhir/{type}/{rid}", pp_http_handle_fhir_delete, 0, "public", ALLOW_INSTANCE},
+    {"GET", "/fhir/{type}/{rid}/_history", pp_http_handle_fhir_history, 0, "public", NULL},
+    {"GET", "/fhir/{type}/{rid}/_history/{vid}", pp_http_handle_fhir_vread, 0, "public", NULL},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -41,55 +58,83 @@ size_t pp_http_route_index(const struct pp_http_route *route)
     return (size_t)(route - routes);
 }
 
-/* Does `path` match `pattern`? A "{id}" segment takes one non-empty segment into param. */
-static bool path_matches(const char *pattern, const char *path, char *param)
+/* Does segment `seg` (n bytes) fit placeholder `kind` ("id", "type", "rid", "vid")? */
+static bool segment_fits(const char *kind, size_t kind_len, const char *seg, size_t n)
 {
-    const char *open = strstr(pattern, "{id}");
-    size_t pre, seg;
-    const char *rest;
-
-    param[0] = '\0';
-    if (!open)
-        return strcmp(pattern, path) == 0;
-    pre = (size_t)(open - pattern);
-    if (strncmp(pattern, path, pre) != 0)
+    if (n == 0 || n >= PP_HTTP_PARAM_MAX)
         return false;
-    path += pre;
-    seg = strcspn(path, "/");
-    if (seg == 0 || seg >= PP_HTTP_PARAM_MAX)
-        return false;
-    rest = open + 4;
-    if (strcmp(rest, path + seg) != 0)
-        return false;
-    memcpy(param, path, seg);
-    param[seg] = '\0';
+    if (kind_len == 4 && memcmp(kind, "type", 4) == 0) {
+        if (seg[0] < 'A' || seg[0] > 'Z')
+            return false;
+        for (size_t i = 1; i < n; i++)
+            if (!isalnum((unsigned char)seg[i]))
+                return false;
+    } else if (kind_len == 3 && memcmp(kind, "rid", 3) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (!isalnum((unsigned char)seg[i]) && seg[i] != '-' && seg[i] != '.')
+                return false;
+    } else if (kind_len == 3 && memcmp(kind, "vid", 3) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (!isdigit((unsigned char)seg[i]))
+                return false;
+    }
     return true;
 }
 
-enum pp_http_match pp_http_route_find(const char *method, const char *path,
-                                      const struct pp_http_route **route, char *param,
-                                      const char **allow)
+/* Does `path` match `pattern`? Each "{kind}" segment takes one fitting segment into the
+ * next of params. */
+static bool path_matches(const char *pattern, const char *path,
+                         char params[PP_HTTP_PARAMS][PP_HTTP_PARAM_MAX])
 {
-    char scratch[PP_HTTP_PARAM_MAX];
+    int k = 0;
+
+    for (int i = 0; i < PP_HTTP_PARAMS; i++)
+        params[i][0] = '\0';
+    while (*pattern) {
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            size_t seg = strcspn(path, "/");
+            if (!close || k >= PP_HTTP_PARAMS ||
+                !segment_fits(pattern + 1, (size_t)(close - pattern - 1), path, seg))
+                return false;
+            memcpy(params[k], path, seg);
+            params[k][seg] = '\0';
+            k++;
+            pattern = close + 1;
+            path += seg;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    return *path == '\0';
+}
+
+enum pp_http_match pp_http_route_find_all(const char *method, const char *path,
+                                          const struct pp_http_route **route,
+                                          char params[PP_HTTP_PARAMS][PP_HTTP_PARAM_MAX],
+                                          const char **allow)
+{
+    char scratch[PP_HTTP_PARAMS][PP_HTTP_PARAM_MAX];
     const char *other = NULL;
 
     *route = NULL;
-    param[0] = '\0';
+    for (int i = 0; i < PP_HTTP_PARAMS; i++)
+        params[i][0] = '\0';
     for (size_t i = 0; i < N_ROUTES; i++) {
         if (!path_matches(routes[i].path, path, scratch))
             continue;
-        if (strcmp(routes[i].method, method) == 0) {
-            *route = &routes[i];
-            memcpy(param, scratch, sizeof(scratch));
-            return PP_HTTP_MATCHED;
-        }
         /* HEAD is GET without the body: libmicrohttpd drops the body for us. */
-        if (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0) {
+        if (strcmp(routes[i].method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
             *route = &routes[i];
-            memcpy(param, scratch, sizeof(scratch));
+            memcpy(params, scratch, sizeof(scratch));
             return PP_HTTP_MATCHED;
         }
-        other = routes[i].method;
+        if (!other)
+            other = routes[i].allow ? routes[i].allow : routes[i].method;
     }
     if (other) {
         if (allow)
@@ -97,4 +142,14 @@ enum pp_http_match pp_http_route_find(const char *method, const char *path,
         return PP_HTTP_WRONG_METHOD;
     }
     return PP_HTTP_NO_ROUTE;
+}
+
+enum pp_http_match pp_http_route_find(const char *method, const char *path,
+                                      const struct pp_http_route **route, char *param,
+                                      const char **allow)
+{
+    char params[PP_HTTP_PARAMS][PP_HTTP_PARAM_MAX];
+    enum pp_http_match m = pp_http_route_find_all(method, path, route, params, allow);
+    memcpy(param, params[0], PP_HTTP_PARAM_MAX);
+    return m;
 }

@@ -50,7 +50,7 @@ struct req_state {
     enum pp_http_match match;
     const struct pp_http_route *route;
     const char *allow;
-    char param[PP_HTTP_PARAM_MAX];
+    char params[PP_HTTP_PARAMS][PP_HTTP_PARAM_MAX];
     struct pp_buf body;
     bool too_large;
     bool answered; /* a response is queued (an early 413): ignore what follows */
@@ -132,6 +132,12 @@ static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connec
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (res->allow)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, res->allow);
+    if (res->etag[0])
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, res->etag);
+    if (res->last_modified[0])
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_LAST_MODIFIED, res->last_modified);
+    if (res->location[0])
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, res->location);
     ok = MHD_queue_response(c, res->status, mr);
     MHD_destroy_response(mr);
     us = micros_since(&r->start);
@@ -147,6 +153,22 @@ static void too_large(struct pp_http_response *res, const struct pp_http_route *
     char what[128];
     snprintf(what, sizeof(what), "request body larger than %zu bytes", route->body_max);
     pp_http_outcome(res, 413, "too-costly", "", what);
+}
+
+/* Collect one query-string parameter into the request (MHD_KeyValueIterator). */
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct pp_http_request *req = cls;
+    (void)kind;
+    if (req->n_args >= PP_HTTP_ARGS_MAX) {
+        req->args_overflow = true;
+        return MHD_NO;
+    }
+    req->args[req->n_args].name = key;
+    req->args[req->n_args].value = value ? value : "";
+    req->n_args++;
+    return MHD_YES;
 }
 
 /* The last callback of a request: dispatch and send. */
@@ -170,7 +192,12 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         req.route = r->route;
         req.method = method;
         req.path = path;
-        memcpy(req.param, r->param, sizeof(req.param));
+        memcpy(req.param, r->params[0], sizeof(req.param));
+        memcpy(req.param2, r->params[1], sizeof(req.param2));
+        memcpy(req.param3, r->params[2], sizeof(req.param3));
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+        req.if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         req.body = r->body.data ? r->body.data : "";
         req.body_len = r->body.len;
         req.env = s->env;
@@ -221,7 +248,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * keep-alive connection (DESIGN.md, the libmicrohttpd trap). */
         r = pp_xcalloc(1, sizeof(*r));
         clock_gettime(CLOCK_MONOTONIC, &r->start);
-        r->match = pp_http_route_find(method, url, &r->route, r->param, &r->allow);
+        r->match = pp_http_route_find_all(method, url, &r->route, r->params, &r->allow);
         pp_buf_init(&r->body, r->route ? r->route->body_max : 0);
         *con_cls = r;
         atomic_fetch_add(&s->in_flight, 1);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # API tests: start `painpath serve` on a free loopback port (port 0: the server prints the
-# one it got), wait for /healthz, run `node --test tests/api/`, stop the server with SIGTERM
+# one it got) with a fresh database in a temporary directory, wait for /healthz, run `node --test tests/api/`, stop the server with SIGTERM
 # and check that it exits 0 and that its log holds no patient data.
-# Env: PP_BIN (the binary), PP_SOURCE_DIR (the tree), PP_SHARED_DATA (unused for now).
+# Env: PP_BIN (the binary), PP_SOURCE_DIR (the tree), PP_SHARED_DATA (the Synthea data the
+# import test loads with `painpath import --db` into the server's database, PP_DB).
 set -u
 bin=${PP_BIN:?PP_BIN must name the painpath binary}
 src=${PP_SOURCE_DIR:?PP_SOURCE_DIR must name the source tree}
@@ -10,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 
-PAINPATH_NOW=2026-11-27 "$bin" serve --listen 127.0.0.1:0 --threads 2 >"$tmp/out" 2>"$tmp/log" &
+PAINPATH_NOW=2026-11-27 "$bin" serve --listen 127.0.0.1:0 --threads 2 --db "$tmp/api.db" >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 base=""
 for _ in $(seq 1 100); do
@@ -30,7 +31,8 @@ if ! node -e 'fetch(process.argv[1] + "healthz").then((r) => process.exit(r.ok ?
     failed=1
 fi
 
-PP_URL=$base PP_BIN=$bin PP_SOURCE_DIR=$src node --test "$src/tests/api/" >"$tmp/node" 2>&1
+PP_URL=$base PP_BIN=$bin PP_SOURCE_DIR=$src PP_DB=$tmp/api.db PP_SHARED_DATA=${PP_SHARED_DATA:-} \
+    node --test "$src/tests/api/" >"$tmp/node" 2>&1
 node_rc=$?
 # node's summary (the whole report when something failed)
 if [[ $node_rc -ne 0 ]]; then

@@ -36,7 +36,7 @@ test('GET /metrics counts requests by route and status, with a duration histogra
   assert.doesNotMatch(text, /no\/such\/path/);
 });
 
-test('GET /fhir/metadata is a CapabilityStatement of exactly what is supported today', async () => {
+test('GET /fhir/metadata is a CapabilityStatement of exactly what is supported', async () => {
   const res = await fetch(url('/fhir/metadata'));
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^application\/fhir\+json/);
@@ -46,10 +46,20 @@ test('GET /fhir/metadata is a CapabilityStatement of exactly what is supported t
   assert.equal(cs.kind, 'instance');
   assert.equal(cs.rest.length, 1);
   assert.equal(cs.rest[0].mode, 'server');
-  assert.deepEqual(cs.rest[0].resource.map((r) => r.type), ['Patient']);
-  const patient = cs.rest[0].resource[0];
+  assert.deepEqual(cs.rest[0].interaction.map((i) => i.code), ['transaction', 'batch']);
+  const types = cs.rest[0].resource.map((r) => r.type);
+  for (const t of ['Patient', 'Practitioner', 'ServiceRequest', 'Observation', 'Procedure', 'MedicationRequest'])
+    assert.ok(types.includes(t), t);
+  assert.deepEqual([...types].sort(), types, 'sorted by name');
+  for (const r of cs.rest[0].resource) {
+    assert.deepEqual(r.interaction.map((i) => i.code).sort(),
+      ['create', 'delete', 'history-instance', 'read', 'search-type', 'update', 'vread']);
+    assert.deepEqual(r.searchParam.map((p) => p.name).sort(),
+      ['_id', 'code', 'date', 'identifier', 'patient', 'status', 'subject']);
+  }
+  const patient = cs.rest[0].resource.find((r) => r.type === 'Patient');
   assert.deepEqual(patient.operation.map((o) => o.name).sort(), ['evaluate', 'mme']);
-  assert.equal(patient.interaction, undefined, 'no REST interactions until the store exists');
+  assert.equal(cs.rest[0].resource.filter((r) => r.operation).length, 1);
 });
 
 test('an unknown path answers 404 OperationOutcome', async () => {

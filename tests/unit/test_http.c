@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -34,7 +36,19 @@ static const struct {
     {"GET", "/fhir/metadata", PP_HTTP_MATCHED, "/fhir/metadata", ""},
     {"POST", "/fhir/Patient/$mme", PP_HTTP_MATCHED, "/fhir/Patient/$mme", ""},
     {"GET", "/fhir/Patient/$evaluate", PP_HTTP_WRONG_METHOD, "POST", ""},
-    {"GET", "/fhir/Patient/x", PP_HTTP_NO_ROUTE, NULL, ""},
+    {"GET", "/fhir/Patient/x", PP_HTTP_MATCHED, "/fhir/{type}/{rid}", "Patient"},
+    {"DELETE", "/fhir/Patient/x", PP_HTTP_MATCHED, "/fhir/{type}/{rid}", "Patient"},
+    {"POST", "/fhir/Patient/x", PP_HTTP_WRONG_METHOD, "GET, PUT, DELETE", ""},
+    {"GET", "/fhir/Patient", PP_HTTP_MATCHED, "/fhir/{type}", "Patient"},
+    {"DELETE", "/fhir/Patient", PP_HTTP_WRONG_METHOD, "GET, POST", ""},
+    {"POST", "/fhir", PP_HTTP_MATCHED, "/fhir", ""},
+    {"GET", "/fhir/patient/x", PP_HTTP_NO_ROUTE, NULL, ""},   /* type starts upper-case */
+    {"GET", "/fhir/Patient/a_b", PP_HTTP_NO_ROUTE, NULL, ""}, /* not a FHIR id */
+    {"GET", "/fhir/Patient/x/_history/2", PP_HTTP_MATCHED, "/fhir/{type}/{rid}/_history/{vid}",
+     "Patient"},
+    {"GET", "/fhir/Patient/x/_history/v2", PP_HTTP_NO_ROUTE, NULL, ""}, /* vid is digits */
+    {"GET", "/fhir/Patient/x/_history", PP_HTTP_MATCHED, "/fhir/{type}/{rid}/_history", "Patient"},
+    {"DELETE", "/fhir/metadata", PP_HTTP_WRONG_METHOD, "GET", ""},
     {"GET", "/cds-services", PP_HTTP_MATCHED, "/cds-services", ""},
     {"POST", "/cds-services/opioid-order-sign", PP_HTTP_MATCHED, "/cds-services/{id}",
      "opioid-order-sign"},
@@ -83,8 +97,8 @@ static void test_http__route_table_is_well_formed(void **state)
         assert_true(t[i].path[0] == '/');
         /* every route has a role for the RBAC of the next issue; all public today */
         assert_string_equal(t[i].role, "public");
-        /* GET routes take no body; POST routes have a cap */
-        if (strcmp(t[i].method, "GET") == 0)
+        /* GET and DELETE routes take no body; POST and PUT routes have a cap */
+        if (strcmp(t[i].method, "GET") == 0 || strcmp(t[i].method, "DELETE") == 0)
             assert_int_equal(t[i].body_max, 0);
         else
             assert_true(t[i].body_max > 0);
@@ -197,6 +211,7 @@ static unsigned call(pp_http_handler h, const char *param, const char *body,
     env.policy = &policy;
     env.terms = &terms;
     env.codes = NULL;
+    env.db_path = NULL;
     memset(&req, 0, sizeof(req));
     snprintf(req.param, sizeof(req.param), "%s", param);
     req.body = body;
@@ -240,6 +255,112 @@ static void test_http__handlers_answer(void **state)
     pp_http_response_release(&res);
 }
 
+/* The REST handlers against a fresh database in a temporary directory. */
+static unsigned rest(pp_http_handler h, const char *db, const char *type, const char *id,
+                     const char *vid, const char *if_match, const char *body,
+                     struct pp_http_response *res)
+{
+    struct pp_http_env env;
+    struct pp_http_request req;
+
+    memset(&env, 0, sizeof(env));
+    env.db_path = db;
+    memset(&req, 0, sizeof(req));
+    snprintf(req.param, sizeof(req.param), "%s", type);
+    snprintf(req.param2, sizeof(req.param2), "%s", id);
+    snprintf(req.param3, sizeof(req.param3), "%s", vid);
+    req.if_match = if_match;
+    req.body = body;
+    req.body_len = strlen(body);
+    req.env = &env;
+    pp_http_response_init(res);
+    h(&req, res);
+    return res->status;
+}
+
+static void test_http__rest_handlers(void **state)
+{
+    char dir[] = "/tmp/pp-test-http-XXXXXX";
+    char db[64], id[PP_HTTP_PARAM_MAX] = "", upd[256];
+    struct pp_http_response res;
+    const char *p;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/t.db", dir);
+    /* create: 201, ETag, Location; the body's resourceType must match the URL */
+    assert_int_equal(rest(pp_http_handle_fhir_create, db, "Patient", "", "", NULL,
+                          "{\"resourceType\": \"Patient\"}", &res),
+                     201);
+    assert_string_equal(res.etag, "W/\"1\"");
+    assert_non_null(strstr(res.location, "/fhir/Patient/"));
+    p = strstr(res.body.data, "\"id\":\"");
+    assert_non_null(p);
+    memcpy(id, p + 6, 36);
+    id[36] = '\0';
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_create, db, "Patient", "", "", NULL,
+                          "{\"resourceType\": \"Observation\"}", &res),
+                     400);
+    assert_non_null(strstr(res.body.data, "\"resourceType\""));
+    pp_http_response_release(&res);
+    /* read: ETag and Last-Modified */
+    assert_int_equal(rest(pp_http_handle_fhir_read, db, "Patient", id, "", NULL, "", &res), 200);
+    assert_string_equal(res.etag, "W/\"1\"");
+    assert_true(strlen(res.last_modified) == 29);
+    assert_non_null(strstr(res.last_modified, " GMT"));
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_read, db, "Widget", id, "", NULL, "", &res), 404);
+    pp_http_response_release(&res);
+    /* update with If-Match: the first wins, the same version again is 412 */
+    snprintf(upd, sizeof(upd), "{\"resourceType\": \"Patient\", \"id\": \"%s\"}", id);
+    assert_int_equal(rest(pp_http_handle_fhir_update, db, "Patient", id, "", "W/\"1\"", upd, &res),
+                     200);
+    assert_string_equal(res.etag, "W/\"2\"");
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_update, db, "Patient", id, "", "W/\"1\"", upd, &res),
+                     412);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_update, db, "Patient", id, "", "W/x", upd, &res),
+                     400);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_update, db, "Patient", "other", "", NULL, upd, &res),
+                     400);
+    pp_http_response_release(&res);
+    /* vread, delete, then 410 */
+    assert_int_equal(rest(pp_http_handle_fhir_vread, db, "Patient", id, "1", NULL, "", &res), 200);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_vread, db, "Patient", id, "9", NULL, "", &res), 404);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_delete, db, "Patient", id, "", NULL, "", &res), 200);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_read, db, "Patient", id, "", NULL, "", &res), 410);
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_delete, db, "Patient", "never", "", NULL, "", &res),
+                     404);
+    pp_http_response_release(&res);
+    /* a transaction with a bad second entry stores nothing */
+    assert_int_equal(rest(pp_http_handle_fhir_bundle, db, "", "", "", NULL,
+                          "{\"resourceType\": \"Bundle\", \"type\": \"transaction\", \"entry\": ["
+                          "{\"resource\": {\"resourceType\": \"Patient\", \"id\": \"tx1\"}, "
+                          "\"request\": {\"method\": \"PUT\", \"url\": \"Patient/tx1\"}}, "
+                          "{\"resource\": {\"resourceType\": \"Patient\"}, "
+                          "\"request\": {\"method\": \"POST\", \"url\": \"Observation\"}}]}",
+                          &res),
+                     400);
+    assert_non_null(strstr(res.body.data, "entry[1]"));
+    pp_http_response_release(&res);
+    assert_int_equal(rest(pp_http_handle_fhir_read, db, "Patient", "tx1", "", NULL, "", &res), 404);
+    pp_http_response_release(&res);
+    pp_http_rest_thread_close();
+    static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm"};
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        snprintf(upd, sizeof(upd), "%s/%s", dir, files[i]);
+        unlink(upd);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_http__outcome_is_escaped_json),
         cmocka_unit_test(test_http__metrics_text),
         cmocka_unit_test(test_http__handlers_answer),
+        cmocka_unit_test(test_http__rest_handlers),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     printf("http vignettes: %zu passed, %d failed\n", ARRAY_SIZE(tests) - (size_t)failed, failed);
