@@ -2,7 +2,7 @@
 # (scripts/deps.sh), drives CMake and runs things. `make help` lists the targets.
 #
 #   make            build build/painpath (gcc, Release, -Werror)
-#   make run        build, then run the CLI on the demo clinic (RUN below)
+#   make run        build, show the CLI on examples/, create the demo clinic on first run, serve it
 #   make check      everything CI runs: gcc, clang, ASan+UBSan, fuzz smoke (scripts/check.sh)
 #   make bench      Release build, then bench/run.sh
 #   make fuzz       longer libFuzzer runs (FUZZ_SECONDS per target, FUZZ_TARGETS to pick)
@@ -19,6 +19,9 @@ DEMO        ?= examples/clinic-demo.json
 # "there are findings" and is fine here; 2 or more fails the run.
 # The demo clinic's orders are dated around DEMO_NOW, so it is evaluated on that day.
 DEMO_NOW    ?= 2026-11-27
+# The clinic database `make run` creates on first run and serves.
+DB          ?= painpath.db
+LISTEN      ?= 127.0.0.1:8080
 RUN         ?= mme --now $(DEMO_NOW) $(DEMO) ; check --now $(DEMO_NOW) $(DEMO)
 FUZZ_SECONDS ?= 300
 DEPS        := bash scripts/deps.sh
@@ -56,16 +59,19 @@ build: deps-build
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@if [ ! -f "$(DEMO)" ]; then \
-	    echo "make run: $(DEMO) is not there yet; showing the commands instead"; \
-	    $(PAINPATH) --help; exit 0; \
-	fi; \
+	@if [ -f "$(DEMO)" ]; then \
 	echo '$(RUN)' | tr ';' '\n' | while read -r cmd; do \
 	    [ -n "$$cmd" ] || continue; \
 	    echo; echo "\$$ painpath $$cmd"; \
 	    eval "$(PAINPATH) $$cmd"; rc=$$?; \
 	    [ $$rc -le 1 ] || { echo "painpath exited $$rc"; exit $$rc; }; \
-	done
+	done; fi
+	@if [ ! -f "$(DB)" ]; then \
+	    echo; echo "make run: creating the demo clinic in $(DB)"; \
+	    $(PAINPATH) demo --db "$(DB)" || exit $$?; \
+	fi
+	@echo; echo "make run: serving $(DB) on http://$(LISTEN)/ (FHIR at /fhir, CDS Hooks at /cds-services; Ctrl-C stops)"
+	@$(PAINPATH) serve --db "$(DB)" --listen "$(LISTEN)"
 
 docs: build
 	@bash scripts/gen-docs.sh $(PAINPATH)

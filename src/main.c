@@ -24,7 +24,8 @@ static int cmd_serve(int argc, char **argv)
 }
 
 static const struct pp_command commands[] = {
-    {"serve", cmd_serve, "serve CDS Hooks, FHIR operations, /healthz and /metrics over HTTP"},
+    {"serve", cmd_serve,
+     "the clinic server: FHIR R4 REST on the store, CDS Hooks, /healthz, /metrics"},
     {"mme", pp_cmd_mme, "MME per order and per patient from FHIR files"},
     {"cds", pp_cmd_cds, "run a CDS Hooks service on a request read from stdin"},
     {"check", pp_cmd_check, "all opioid-safety findings for the patients in FHIR files"},

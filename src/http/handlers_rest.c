@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "http/handlers.h"
 #include "store/store.h"
+#include "util/alloc.h"
 #include "util/json.h"
 
 /* The resource types the REST interactions accept: the US Core types of issue 4 plus what
@@ -694,9 +696,10 @@ static enum pp_err split_url(const char *url, char *type, char *id, struct pp_di
     return PP_OK;
 }
 
-/* Run one Bundle entry against the store. */
-static enum pp_err run_entry(struct pp_store *s, cJSON *entry, struct entry_result *er,
-                             struct pp_diag *d)
+/* Run one Bundle entry against the store. `assigned` (may be NULL) is the id a transaction
+ * gave a POST entry whose fullUrl is a urn:uuid (stored as an update-as-create). */
+static enum pp_err run_entry(struct pp_store *s, cJSON *entry, const char *assigned,
+                             struct entry_result *er, struct pp_diag *d)
 {
     const cJSON *request = pp_json_obj(entry, "request");
     cJSON *resource = cJSON_GetObjectItemCaseSensitive(entry, "resource");
@@ -737,8 +740,12 @@ static enum pp_err run_entry(struct pp_store *s, cJSON *entry, struct entry_resu
         if (put && (!rid || strcmp(rid, id) != 0))
             return pp_diag_set(d, PP_ERR_INPUT, "resource.id",
                                "the resource's id does not match request.url");
-        rc = put ? pp_store_update(s, resource, if_match, &er->meta, d)
-                 : pp_store_create(s, resource, &er->meta, d);
+        if (!put && assigned) {
+            cJSON_DeleteItemFromObjectCaseSensitive(resource, "id");
+            cJSON_AddStringToObject(resource, "id", assigned);
+        }
+        rc = put || assigned ? pp_store_update(s, resource, if_match, &er->meta, d)
+                             : pp_store_create(s, resource, &er->meta, d);
         if (rc) {
             if (er->meta.conflict) {
                 er->status = 412;
@@ -825,16 +832,104 @@ static void add_entry_response(struct pp_buf *b, const struct pp_http_request *r
     pp_buf_adds(b, "}}");
 }
 
+/* A transaction's urn:uuid fullUrls of POST entries and the ids given to them. */
+struct urn {
+    const char *urn;                                   /* borrowed from the Bundle */
+    char ref[PP_STORE_TYPE_MAX + PP_STORE_ID_MAX + 2]; /* "Type/id" */
+    size_t entry;
+};
+
+static int urn_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct urn *)a)->urn, ((const struct urn *)b)->urn);
+}
+
+/* A random (version 4) UUID into out[37]. */
+static void new_uuid(char out[37])
+{
+    unsigned char r[16];
+    size_t got = 0;
+    while (got < sizeof(r)) {
+        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+        if (n <= 0)
+            abort(); /* no entropy: never hand out a predictable id */
+        got += (size_t)n;
+    }
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+             r[14], r[15]);
+}
+
+/* Rewrite every "reference": "urn:uuid:..." under j that names a mapped entry. */
+static void rewrite_refs(cJSON *j, const struct urn *map, size_t n)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, j)
+    {
+        if (cJSON_IsString(c) && c->string && strcmp(c->string, "reference") == 0 &&
+            strncmp(c->valuestring, "urn:uuid:", 9) == 0) {
+            struct urn key = {c->valuestring, "", 0};
+            const struct urn *hit = bsearch(&key, map, n, sizeof(*map), urn_cmp);
+            if (hit)
+                cJSON_SetValuestring(c, hit->ref);
+        } else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+            rewrite_refs(c, map, n);
+        }
+    }
+}
+
+/* Give each POST entry with a urn:uuid fullUrl an id, and point the references to it.
+ * *ids (caller frees) holds, per entry, the id or "" (37 bytes each). */
+static void resolve_urns(cJSON *entries, char (**ids)[37])
+{
+    size_t n = (size_t)cJSON_GetArraySize(entries), k = 0, i = 0;
+    struct urn *map;
+    cJSON *e;
+
+    *ids = pp_xcalloc(n ? n : 1, sizeof(**ids));
+    map = pp_xcalloc(n ? n : 1, sizeof(*map));
+    cJSON_ArrayForEach(e, entries)
+    {
+        const char *full = pp_json_str(e, "fullUrl");
+        const cJSON *rq = pp_json_obj(e, "request");
+        const char *method = rq ? pp_json_str(rq, "method") : NULL;
+        const cJSON *r = pp_json_obj(e, "resource");
+        const char *rt = r ? pp_json_str(r, "resourceType") : NULL;
+        if (full && strncmp(full, "urn:uuid:", 9) == 0 && method && strcmp(method, "POST") == 0 &&
+            rt && strlen(rt) <= PP_STORE_TYPE_MAX) {
+            new_uuid((*ids)[i]);
+            map[k].urn = full;
+            map[k].entry = i;
+            snprintf(map[k].ref, sizeof(map[k].ref), "%s/%s", rt, (*ids)[i]);
+            k++;
+        }
+        i++;
+    }
+    if (k) {
+        qsort(map, k, sizeof(*map), urn_cmp);
+        cJSON_ArrayForEach(e, entries)
+        {
+            cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resource");
+            if (cJSON_IsObject(r))
+                rewrite_refs(r, map, k);
+        }
+    }
+    free(map);
+}
+
 void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_http_response *res)
 {
     struct pp_store *s;
     struct pp_diag d;
     cJSON *root = NULL;
-    const cJSON *entries;
+    cJSON *entries;
     const char *type;
     bool transaction;
     size_t i = 0;
     cJSON *e;
+    char(*ids)[37] = NULL;
     enum pp_err rc;
 
     pp_diag_clear(&d);
@@ -862,6 +957,8 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
         pp_http_fail(res, rc, &d);
         return;
     }
+    if (transaction && entries)
+        resolve_urns(entries, &ids);
     res->content_type = PP_HTTP_FHIR_JSON;
     pp_buf_addf(&res->body,
                 "{\"resourceType\": \"Bundle\", \"type\": \"%s-response\", \"entry\": [", type);
@@ -870,7 +967,7 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
         struct entry_result er;
         char step[32];
         pp_diag_clear(&d);
-        rc = run_entry(s, e, &er, &d);
+        rc = run_entry(s, e, ids && ids[i][0] ? ids[i] : NULL, &er, &d);
         if (rc) {
             if (!er.status)
                 er.status = rc == PP_ERR_NOT_FOUND ? 404 : pp_http_status_for(rc);
@@ -883,6 +980,7 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
                     er.status = 400;
                 pp_http_outcome(res, er.status, issue_for(er.status, rc), d.where, d.what);
                 cJSON_Delete(root);
+                free(ids);
                 return;
             }
             add_entry_response(&res->body, req, &er, i, rc, &d);
@@ -892,6 +990,7 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
         i++;
     }
     cJSON_Delete(root);
+    free(ids);
     if (transaction && (rc = pp_store_commit(s, &d)) != PP_OK) {
         pp_store_rollback(s);
         pp_http_fail(res, rc, &d);

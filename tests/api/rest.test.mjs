@@ -284,3 +284,42 @@ test('a Synthea Bundle imported with `painpath import --db` is read over HTTP', 
   assert.ok(s.total > 0);
   assert.equal(s.entry[0].resource.subject.reference, `Patient/${id}`);
 });
+
+test('a transaction resolves urn:uuid references between its entries (forward ones too)', async () => {
+  const pat = 'urn:uuid:11111111-2222-4333-8444-555555555555';
+  const enc = 'urn:uuid:aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+  const res = await send('POST', '/fhir', {
+    resourceType: 'Bundle', type: 'transaction', entry: [
+      { fullUrl: enc, resource: { resourceType: 'Encounter', status: 'finished', subject: { reference: pat } },
+        request: { method: 'POST', url: 'Encounter' } },
+      { fullUrl: pat, resource: { resourceType: 'Patient', id: 'client-id-replaced' }, request: { method: 'POST', url: 'Patient' } },
+    ],
+  });
+  assert.equal(res.status, 200);
+  const b = await res.json();
+  assert.deepEqual(b.entry.map((e) => e.response.status), ['201', '201']);
+  const patLoc = b.entry[1].response.location;
+  const patId = patLoc.match(/Patient\/([^/]+)\/_history\/1$/)[1];
+  assert.notEqual(patId, 'client-id-replaced');
+  const e = await (await fetch(b.entry[0].response.location)).json();
+  assert.equal(e.subject.reference, `Patient/${patId}`);
+  assert.equal((await fetch(url(`/fhir/Patient/${patId}`))).status, 200);
+});
+
+test('a whole Synthea transaction Bundle posted to /fhir is stored and searchable', async (t) => {
+  const dir = process.env.PP_SHARED_DATA && join(process.env.PP_SHARED_DATA, 'synthea-r4');
+  let files = [];
+  try { files = readdirSync(dir).filter((f) => /_[0-9a-f-]{36}\.json$/.test(f)).sort(); } catch { /* absent */ }
+  if (files.length < 2) return t.skip('no synthea-r4 data');
+  const text = readFileSync(join(dir, files[1]), 'utf8');
+  const n = JSON.parse(text).entry.length;
+  const res = await send('POST', '/fhir', text);
+  assert.equal(res.status, 200);
+  const b = await res.json();
+  assert.equal(b.entry.length, n);
+  assert.ok(b.entry.every((e) => e.response.status === '201'));
+  const loc = b.entry.map((e) => e.response.location).find((l) => l.includes('/Patient/'));
+  const id = loc.match(/Patient\/([^/]+)\//)[1];
+  const s = await (await fetch(url(`/fhir/Encounter?patient=${id}&_count=0`))).json();
+  assert.ok(s.total > 0, 'the encounters name the new Patient id');
+});

@@ -11,6 +11,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 
+# a database that cannot be opened fails before listening (exit 1, nothing on stdout)
+"$bin" serve --listen 127.0.0.1:0 --db "$tmp/no/such/dir/x.db" >"$tmp/bad.out" 2>"$tmp/bad.err"
+bad_rc=$?
+if [[ $bad_rc -ne 1 || -s "$tmp/bad.out" ]] || ! grep -q 'x.db' "$tmp/bad.err"; then
+    echo "api: serve with an unopenable --db: exit $bad_rc (expected 1 before listening)"
+    cat "$tmp/bad.out" "$tmp/bad.err"
+    failed=1
+fi
+
 PAINPATH_NOW=2026-11-27 "$bin" serve --listen 127.0.0.1:0 --threads 2 --db "$tmp/api.db" >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 base=""
