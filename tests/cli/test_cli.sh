@@ -12,24 +12,8 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+. "$(dirname "$0")/lib.sh"
 
-# run NAME EXPECTED_EXIT CMD... : runs, keeps stdout/stderr in $T/out, $T/err
-run() {
-    local name=$1 want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else
-        bad "$name" "exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
-}
-# expect_in FILE PATTERN NAME
-expect_in() {
-    if grep -qE -- "$2" "$1"; then ok "$3"; else bad "$3" "no /$2/ in: $(head -c 300 "$1")"; fi
-}
-expect_empty() {
-    if [ ! -s "$1" ]; then ok "$2"; else bad "$2" "not empty: $(head -c 200 "$1")"; fi
-}
 # jq-like checks with python3: json_check NAME PYTHON-EXPR-over-lines (list of dicts `L`)
 json_check() {
     if python3 - "$T/out" "$2" <<'PY'

@@ -9,15 +9,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-run() {
-    local name=$1 want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else
-        bad "$name" "exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 NOW=2026-11-27
 
 # Until pp_cmd_demo is registered in src/main.c the command does not exist; say so loudly.

@@ -9,18 +9,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-run() {
-    local name=$1 want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else
-        bad "$name" "exit $got, want $want; stderr: $(head -c 300 "$T/err")"; fi
-}
-expect_in() {
-    if grep -qE -- "$2" "$1"; then ok "$3"; else bad "$3" "no /$2/ in: $(head -c 300 "$1")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 py() { # py NAME PYTHON-ASSERTIONS over d = json.load(out)
     if python3 -c "import json,sys; d=json.load(open('$T/out')); $2" 2>"$T/pyerr"; then ok "$1"; else
         bad "$1" "$(tail -1 "$T/pyerr")"; fi
