@@ -3,6 +3,7 @@
 #  1. `painpath check` (MME + all opioid findings) over the whole Synthea R4 set vs Python's
 #     json.load merely parsing the same files, timed with hyperfine in the same run.
 #  2. In-memory evaluation per patient (parsing excluded): median and p99 (bench_eval).
+#  3. The HTTP server against nginx on loopback, and import throughput (bench/server.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -42,3 +43,6 @@ PY
 
 echo "== in-memory evaluation per patient (parsing excluded)"
 "$BUILD/bench/bench_eval" "$SYN"
+
+echo "== HTTP server and import (bench/server.sh)"
+BUILD="$BUILD" PP_SHARED_DATA="$DATA" bash bench/server.sh

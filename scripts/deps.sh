@@ -24,6 +24,10 @@ check   clang
 check   @clang-rt
 check   llvm
 bench   hyperfine
+bench   wrk
+bench   nginx-light
+bench   curl
+bench   python3
 check   python3
 check   clang-format
 format  clang-format
