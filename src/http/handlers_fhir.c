@@ -15,7 +15,7 @@
 #include "http/handlers.h"
 #include "util/json.h"
 
-/* What the server supports, and nothing more (issue 4: "listing exactly what is
+/* What the server supports, and nothing more ("listing exactly what is
  * supported"): the REST interactions and search parameters of handlers_rest.c on its
  * resource types, transaction and batch, and Patient $mme / $evaluate. */
 static const char capability_head[] =

@@ -16,7 +16,7 @@
 #include "util/alloc.h"
 #include "util/json.h"
 
-/* The resource types the REST interactions accept: the US Core types of issue 4 plus what
+/* The resource types the REST interactions accept: the US Core types the clinic uses plus what
  * a Synthea record holds (so an imported patient can be read back). Sorted by name; the
  * CapabilityStatement lists exactly these. */
 static const char *const rest_types[] = {

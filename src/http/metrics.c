@@ -16,7 +16,7 @@
 #define STATUS_N 500 /* 100..599 */
 
 /* Histogram upper bounds in microseconds (Prometheus `le` in seconds). Chosen to resolve the
- * CDS budget (p99 < 5 ms, issue 4) and the slow tail. */
+ * CDS budget (p99 < 5 ms) and the slow tail. */
 static const unsigned long long bucket_us[] = {100,  250,   500,   1000,   2500,
                                                5000, 10000, 25000, 100000, 1000000};
 #define N_BUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))

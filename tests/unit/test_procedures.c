@@ -81,7 +81,7 @@ static void test_procedures__every_entry_is_valid(void **state)
     assert_true(with_codes >= 15);
 }
 
-/* The procedures the practice performs (DESIGN.md, issue 3 module 5) are all there. */
+/* The procedures the practice performs (DESIGN.md) are all there. */
 static void test_procedures__catalogue_covers_the_practice(void **state)
 {
     static const char *const ids[] = {
