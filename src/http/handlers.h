@@ -49,6 +49,12 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
 bool pp_http_rest_type_supported(const char *type);
 /* Append the CapabilityStatement's rest.resource array elements (without the brackets). */
 void pp_http_rest_capability(struct pp_buf *b);
+/* The calling worker thread's connection to env->db_path, opened on first use (a
+ * transaction a failed handler left open is rolled back). PP_ERR_INTERNAL when the server
+ * runs without a store, PP_ERR_IO when it cannot be opened. */
+struct pp_store;
+PP_MUST_CHECK enum pp_err pp_http_store(const struct pp_http_request *req, struct pp_store **out,
+                                        struct pp_diag *d);
 /* Close the calling thread's store connection, if open (the thread-exit hook does it too). */
 void pp_http_rest_thread_close(void);
 

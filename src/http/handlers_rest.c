@@ -106,9 +106,8 @@ void pp_http_rest_thread_close(void)
     }
 }
 
-/* This thread's connection to env->db_path, opened on first use. */
-static enum pp_err thread_store(const struct pp_http_request *req, struct pp_store **out,
-                                struct pp_diag *d)
+enum pp_err pp_http_store(const struct pp_http_request *req, struct pp_store **out,
+                          struct pp_diag *d)
 {
     struct pp_store *s;
     enum pp_err rc;
@@ -312,7 +311,7 @@ void pp_http_handle_fhir_read(const struct pp_http_request *req, struct pp_http_
     memset(&m, 0, sizeof(m));
     if (!check_type(req, res))
         return;
-    if ((rc = thread_store(req, &s, &d)) != PP_OK) {
+    if ((rc = pp_http_store(req, &s, &d)) != PP_OK) {
         pp_http_fail(res, rc, &d);
         return;
     }
@@ -345,7 +344,7 @@ void pp_http_handle_fhir_vread(const struct pp_http_request *req, struct pp_http
         pp_http_outcome(res, 404, "not-found", "", "no such version");
         return;
     }
-    if ((rc = thread_store(req, &s, &d)) != PP_OK) {
+    if ((rc = pp_http_store(req, &s, &d)) != PP_OK) {
         pp_http_fail(res, rc, &d);
         return;
     }
@@ -409,7 +408,7 @@ void pp_http_handle_fhir_history(const struct pp_http_request *req, struct pp_ht
     pp_diag_clear(&d);
     if (!check_type(req, res))
         return;
-    if ((rc = thread_store(req, &s, &d)) != PP_OK) {
+    if ((rc = pp_http_store(req, &s, &d)) != PP_OK) {
         pp_http_fail(res, rc, &d);
         return;
     }
@@ -455,7 +454,7 @@ void pp_http_handle_fhir_create(const struct pp_http_request *req, struct pp_htt
         pp_http_fail(res, rc, &d);
         return;
     }
-    if ((rc = thread_store(req, &s, &d)) == PP_OK)
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
         rc = pp_store_create(s, root, &m, &d);
     if (rc) {
         cJSON_Delete(root);
@@ -501,7 +500,7 @@ void pp_http_handle_fhir_update(const struct pp_http_request *req, struct pp_htt
                            : "the resource has no id (update needs the URL's id in the body)");
         return;
     }
-    if ((rc = thread_store(req, &s, &d)) == PP_OK)
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
         rc = pp_store_update(s, root, if_match, &m, &d);
     if (rc) {
         cJSON_Delete(root);
@@ -529,7 +528,7 @@ void pp_http_handle_fhir_delete(const struct pp_http_request *req, struct pp_htt
     memset(&m, 0, sizeof(m));
     if (!check_type(req, res))
         return;
-    if ((rc = thread_store(req, &s, &d)) == PP_OK)
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
         rc = pp_store_delete(s, req->param, req->param2, &m, &d);
     if (rc) {
         fail_write(res, rc, &m, &d);
@@ -628,7 +627,7 @@ void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_htt
     }
     count = q.count == 0 ? PP_STORE_DEFAULT_COUNT : q.count < 0 ? 0 : q.count;
     offset = q.offset;
-    if ((rc = thread_store(req, &s, &d)) != PP_OK) {
+    if ((rc = pp_http_store(req, &s, &d)) != PP_OK) {
         pp_store_query_release(&q);
         pp_http_fail(res, rc, &d);
         return;
@@ -951,7 +950,7 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
         pp_http_outcome(res, 400, "invalid", "entry", "expected an array");
         return;
     }
-    if ((rc = thread_store(req, &s, &d)) != PP_OK ||
+    if ((rc = pp_http_store(req, &s, &d)) != PP_OK ||
         (transaction && (rc = pp_store_begin(s, &d)) != PP_OK)) {
         cJSON_Delete(root);
         pp_http_fail(res, rc, &d);

@@ -32,6 +32,8 @@ static const struct pp_http_route routes[] = {
     {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "public", NULL},
     {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public",
      NULL},
+    /* workflow operations (handlers_ops.c) */
+    /* bulk export (handlers_export.c) */
     /* FHIR REST on the store (handlers_rest.c); after the operations so "$mme" wins */
     {"POST", "/fhir", pp_http_handle_fhir_bundle, BODY_FHIR, "public", NULL},
     {"GET", "/fhir/{type}", pp_http_handle_fhir_search, 0, "public", ALLOW_TYPE},

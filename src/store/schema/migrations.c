@@ -67,7 +67,20 @@ static const char pp_migration_1[] =
     ");\n"
     "CREATE INDEX audit_patient ON audit (patient, seq);\n";
 
-static const char *const pp_migrations[] = {pp_migration_1};
+/* 2: CDS Hooks feedback (CDS Hooks 2.0 "feedback": one row per item, as received). */
+static const char pp_migration_2[] =
+    "CREATE TABLE cds_feedback (\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  received TEXT NOT NULL,\n"
+    "  service TEXT NOT NULL,\n"
+    "  card TEXT NOT NULL,\n"
+    "  outcome TEXT NOT NULL,\n"
+    "  outcome_timestamp TEXT,\n"
+    "  body TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX cds_feedback_card ON cds_feedback (service, card);\n";
+
+static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2};
 
 const char *const *pp_store_migrations(int *count)
 {
