@@ -24,6 +24,7 @@
 
 enum pp_stmt {
     S_BEGIN,
+    S_BEGIN_READ,
     S_COMMIT,
     S_ROLLBACK,
     S_LOOKUP,
@@ -43,6 +44,7 @@ enum pp_stmt {
     S_TYPES,
     S_SCAN,
     S_PATIENT,
+    S_FEEDBACK,
     S_SCHEMA_GET,
     S_SCHEMA_SET,
     S_COUNT_STMTS
@@ -82,6 +84,7 @@ enum pp_stmt {
 
 static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN DEFERRED",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_LOOKUP] = "SELECT rid, version, deleted FROM resource WHERE type = ?1 AND id = ?2",
@@ -117,6 +120,8 @@ static const char *const pp_sql[S_COUNT_STMTS] = {
                                    " UNION ALL " PP_SEARCH_SELECT
                                    " WHERE r.type = 'Medication' AND r.deleted = 0"
                                    " AND (r.patient IS NULL OR r.patient <> ?1)",
+    [S_FEEDBACK] = "INSERT INTO cds_feedback (received, service, card, outcome,"
+                   " outcome_timestamp, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_SCHEMA_GET] = "SELECT coalesce(max(version), 0) FROM schema_version",
     [S_SCHEMA_SET] = "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
 };
@@ -359,6 +364,16 @@ enum pp_err pp_store_begin(struct pp_store *s, struct pp_diag *d)
     if (s->in_tx)
         return pp_diag_set(d, PP_ERR_INTERNAL, "transaction", "a transaction is already open");
     if ((e = exec_simple(s, S_BEGIN, d)) == PP_OK)
+        s->in_tx = true;
+    return e;
+}
+
+enum pp_err pp_store_begin_read(struct pp_store *s, struct pp_diag *d)
+{
+    enum pp_err e;
+    if (s->in_tx)
+        return pp_diag_set(d, PP_ERR_INTERNAL, "transaction", "a transaction is already open");
+    if ((e = exec_simple(s, S_BEGIN_READ, d)) == PP_OK)
         s->in_tx = true;
     return e;
 }
@@ -1142,4 +1157,44 @@ enum pp_err pp_store_backup(struct pp_store *s, const char *dest_path, struct pp
         e = pp_diag_set(d, PP_ERR_IO, dest_path, "backup: %s", sqlite3_errstr(rc));
     sqlite3_close(dst);
     return e;
+}
+
+/* ---- CDS Hooks feedback ---- */
+
+enum pp_err pp_store_feedback_add(struct pp_store *s, const char *service, const char *card,
+                                  const char *outcome, const char *outcome_timestamp,
+                                  const char *body, struct pp_diag *d)
+{
+    char now[32];
+    sqlite3_stmt *st = stmt_get(s, S_FEEDBACK, d);
+    if (!st)
+        return PP_ERR_IO;
+    now_iso(now);
+    bind_text(st, 1, now);
+    bind_text(st, 2, service);
+    bind_text(st, 3, card);
+    bind_text(st, 4, outcome);
+    bind_text(st, 5, outcome_timestamp);
+    bind_text(st, 6, body);
+    return stmt_done(s, st, d, "cds_feedback");
+}
+
+enum pp_err pp_store_feedback_count(struct pp_store *s, const char *service, const char *card,
+                                    size_t *n, struct pp_diag *d)
+{
+    sqlite3_stmt *st;
+    int rc;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM cds_feedback WHERE (?1 IS NULL OR service = ?1)"
+                           " AND (?2 IS NULL OR card = ?2)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(s, d, "cds_feedback");
+    bind_text(st, 1, service);
+    bind_text(st, 2, card);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (size_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? PP_OK : db_error(s, d, "cds_feedback");
 }

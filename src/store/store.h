@@ -66,6 +66,9 @@ int pp_store_schema_latest(void);
  * Nested begin is PP_ERR_INTERNAL.
  */
 PP_MUST_CHECK enum pp_err pp_store_begin(struct pp_store *s, struct pp_diag *d);
+/* A read transaction: every read until commit / rollback sees one snapshot, and writers
+ * on other connections are not blocked (WAL). A write inside it may fail as busy. */
+PP_MUST_CHECK enum pp_err pp_store_begin_read(struct pp_store *s, struct pp_diag *d);
 PP_MUST_CHECK enum pp_err pp_store_commit(struct pp_store *s, struct pp_diag *d);
 void pp_store_rollback(struct pp_store *s);
 bool pp_store_in_transaction(const struct pp_store *s);
@@ -213,4 +216,13 @@ void pp_store_import_stats_merge(struct pp_store_import_stats *dst,
  */
 PP_MUST_CHECK enum pp_err pp_store_import_json(struct pp_store *s, cJSON *root, const char *name,
                                                struct pp_store_import_stats *st, struct pp_diag *d);
+/* Store one CDS Hooks feedback item for `service`: the card uuid, its outcome ("accepted",
+ * "overridden"), outcomeTimestamp (may be NULL) and the item's JSON text. */
+PP_MUST_CHECK enum pp_err pp_store_feedback_add(struct pp_store *s, const char *service,
+                                                const char *card, const char *outcome,
+                                                const char *outcome_timestamp, const char *body,
+                                                struct pp_diag *d);
+/* How many feedback items are stored for service / card (NULL: any). */
+PP_MUST_CHECK enum pp_err pp_store_feedback_count(struct pp_store *s, const char *service,
+                                                  const char *card, size_t *n, struct pp_diag *d);
 #endif
