@@ -1198,3 +1198,39 @@ enum pp_err pp_store_feedback_count(struct pp_store *s, const char *service, con
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? PP_OK : db_error(s, d, "cds_feedback");
 }
+
+/* ---- savepoints: one unit of work inside a longer transaction ---- */
+
+/* Run one constant statement (no parameters) prepared once per call. */
+static enum pp_err exec_const(struct pp_store *s, const char *sql, struct pp_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(s, d, sql);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? PP_OK : db_error(s, d, sql);
+}
+
+enum pp_err pp_store_savepoint(struct pp_store *s, struct pp_diag *d)
+{
+    if (!s->in_tx)
+        return pp_diag_set(d, PP_ERR_INTERNAL, "transaction", "no transaction is open");
+    return exec_const(s, "SAVEPOINT pp_unit", d);
+}
+
+enum pp_err pp_store_savepoint_release(struct pp_store *s, struct pp_diag *d)
+{
+    return exec_const(s, "RELEASE pp_unit", d);
+}
+
+enum pp_err pp_store_savepoint_rollback(struct pp_store *s, struct pp_diag *d)
+{
+    enum pp_err e;
+    for (int i = 0; i < S_COUNT_STMTS; i++)
+        if (s->stmt[i])
+            sqlite3_reset(s->stmt[i]);
+    if ((e = exec_const(s, "ROLLBACK TO pp_unit", d)) != PP_OK)
+        return e;
+    return exec_const(s, "RELEASE pp_unit", d);
+}

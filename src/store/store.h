@@ -72,6 +72,15 @@ PP_MUST_CHECK enum pp_err pp_store_begin_read(struct pp_store *s, struct pp_diag
 PP_MUST_CHECK enum pp_err pp_store_commit(struct pp_store *s, struct pp_diag *d);
 void pp_store_rollback(struct pp_store *s);
 bool pp_store_in_transaction(const struct pp_store *s);
+/*
+ * A savepoint inside the open transaction: pp_store_savepoint_rollback undoes every write
+ * since pp_store_savepoint and keeps the transaction's earlier work; _release keeps them.
+ * One level (no nesting). Lets a bulk load commit many files at once while each file stays
+ * all or nothing.
+ */
+PP_MUST_CHECK enum pp_err pp_store_savepoint(struct pp_store *s, struct pp_diag *d);
+PP_MUST_CHECK enum pp_err pp_store_savepoint_release(struct pp_store *s, struct pp_diag *d);
+PP_MUST_CHECK enum pp_err pp_store_savepoint_rollback(struct pp_store *s, struct pp_diag *d);
 
 /*
  * Create `res` (a JSON object with a string resourceType) under a new server-assigned id

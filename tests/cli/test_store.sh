@@ -49,6 +49,17 @@ run "export --type bad" 2 "$BIN" export "$T/x" --type ../etc --db "$T/a.db"
 run "re-import the export" 0 "$BIN" import "$T/out-dir" --db "$T/b.db"
 [ "$(total)" = 4 ] && ok "same count after re-import" || bad "same count after re-import"
 
+# good, bad, good in one run: the batch commits both good files and none of the bad one
+printf '{"resourceType":"Patient","id":"m-1"}\n' >"$T/m1.ndjson"
+printf '{"resourceType":"Patient","id":"m-2"}\n{"resourceType":"Patient","id":"bad id"}\n' >"$T/m2.ndjson"
+printf '{"resourceType":"Patient","id":"m-3"}\n' >"$T/m3.ndjson"
+run "import good, bad, good" 1 "$BIN" import "$T/m1.ndjson" "$T/m2.ndjson" "$T/m3.ndjson" --db "$T/m.db"
+expect_in "$T/out" "3 files \(1 failed\)" "reports one failed file of three"
+run "export the mixed import" 0 "$BIN" export "$T/m-out" --db "$T/m.db"
+[ "$(total)" = 2 ] && ! grep -q '"m-2"' "$T/m-out/Patient.ndjson" &&
+    ok "the good files stored, the bad file's first line rolled back" ||
+    bad "mixed import" "$(cat "$T/out"; cat "$T/m-out/Patient.ndjson")"
+
 run "backup" 0 "$BIN" backup "$T/copy.db" --db "$T/a.db"
 run "backup refuses to overwrite" 2 "$BIN" backup "$T/copy.db" --db "$T/a.db"
 run "the backup exports the same" 0 "$BIN" export "$T/from-copy" --db "$T/copy.db"
