@@ -13,7 +13,7 @@
  * main -> cli, http). */
 static int run_server(const struct pp_serve_config *c)
 {
-    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes, c->db_path};
+    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes, c->db_path, c->export_dir};
     struct pp_http_config hc = {c->address, c->port, c->threads, &env, NULL};
     return pp_http_serve(&hc);
 }

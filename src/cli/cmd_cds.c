@@ -1,8 +1,10 @@
 /*
- * cmd_cds.c — `painpath cds SERVICE < request.json`: run one opioid CDS Hooks
- * service on a request read from stdin and print the response; `painpath cds
- * --list` prints the discovery document. A bad request prints nothing on
- * stdout and exits 2; findings are not a failure (exit 0).
+ * cmd_cds.c — `painpath cds SERVICE < request.json`: run one CDS Hooks service
+ * (opioid, pain-summary, procedure-order-sign, imaging-order-select) on a request
+ * read from stdin and print the response; `painpath cds --list` prints the
+ * discovery document. The CLI has no store: a prefetch key the service declares
+ * and the request lacks is read as no data (the server fetches it instead). A bad
+ * request prints nothing on stdout and exits 2; cards are not a failure (exit 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,8 @@ static void usage(FILE *out)
                  " < request.json\n"
                  "       painpath cds --list\n"
                  "Run a CDS Hooks service on the request read from stdin and print its cards.\n"
-                 "Services:\n");
+                 "A prefetch key the service declares and the request lacks is read as no data\n"
+                 "(the server completes it from its store). Services:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(out, "  %-22s %s\n", s[i].id, s[i].hook);
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_export.c — `painpath export DIR [--db PATH] [--type T]`: every live resource as
  * NDJSON, one file DIR/<Type>.ndjson per resource type (bodies as stored, creation order),
- * and a count per type on stdout. Files of the same name in DIR are replaced.
+ * and a count per type on stdout. Files of the same name in DIR are replaced. The files are
+ * written by store/export.c (shared with the server's bulk $export) from one read snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,57 +11,17 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "store/export.h"
 #include "store/store.h"
 #include "util/banned.h"
 
 static const char pp_export_usage[] = "usage: painpath export DIR [--db PATH] [--type TYPE]\n";
 
-struct export_ctx {
-    struct pp_store *s;
-    const char *dir;
-    FILE *out;
-    size_t written, total;
-    struct pp_diag *d;
-};
-
-static enum pp_err export_line(void *vctx, const struct pp_store_resource *r)
-{
-    struct export_ctx *c = vctx;
-    if (!r->body)
-        return PP_OK;
-    if (fwrite(r->body, 1, r->len, c->out) != r->len || fputc('\n', c->out) == EOF)
-        return pp_diag_set(c->d, PP_ERR_IO, r->meta.type, "write failed: %s", strerror(errno));
-    c->written++;
-    return PP_OK;
-}
-
-static enum pp_err export_type(void *vctx, const char *type, size_t count)
-{
-    struct export_ctx *c = vctx;
-    char path[4096];
-    enum pp_err e;
-    int n = snprintf(path, sizeof(path), "%s/%s.ndjson", c->dir, type);
-    (void)count;
-    if (n < 0 || (size_t)n >= sizeof(path))
-        return pp_diag_set(c->d, PP_ERR_LIMIT, c->dir, "path too long");
-    if (!(c->out = fopen(path, "w")))
-        return pp_diag_set(c->d, PP_ERR_IO, path, "cannot create: %s", strerror(errno));
-    c->written = 0;
-    e = pp_store_scan(c->s, type, export_line, c, c->d);
-    if (fclose(c->out) != 0 && e == PP_OK)
-        e = pp_diag_set(c->d, PP_ERR_IO, path, "write failed: %s", strerror(errno));
-    c->out = NULL;
-    if (e == PP_OK) {
-        printf("  %-24s %8zu\n", type, c->written);
-        c->total += c->written;
-    }
-    return e;
-}
-
 int pp_cmd_export(int argc, char **argv)
 {
     const char *db = PP_STORE_DEFAULT_DB, *dir = NULL, *type = NULL;
-    struct export_ctx c;
+    struct pp_export_spec spec;
+    struct pp_export_result res = {0};
     struct pp_store *s;
     struct pp_diag d;
     enum pp_err e;
@@ -97,24 +58,29 @@ int pp_cmd_export(int argc, char **argv)
         pp_cli_print_diag("export", &d);
         return pp_err_exit_code(e);
     }
-    memset(&c, 0, sizeof(c));
-    c.s = s;
-    c.dir = dir;
-    c.d = &d;
-    printf("exported from %s to %s:\n", db, dir);
+    pp_export_spec_init(&spec);
     if (type) {
-        size_t n = 0;
-        e = pp_store_count(s, type, &n, &d);
-        if (e == PP_OK)
-            e = export_type(&c, type, n);
-    } else {
-        e = pp_store_types(s, export_type, &c, &d);
+        /* a named type gets its file even when empty */
+        snprintf(spec.types[0], sizeof(spec.types[0]), "%s", type);
+        spec.n_types = 1;
+        spec.keep_empty = true;
     }
+    printf("exported from %s to %s:\n", db, dir);
+    /* one snapshot: a server writing meanwhile does not tear the export */
+    e = pp_store_begin_read(s, &d);
+    if (e == PP_OK)
+        e = pp_store_export(s, dir, &spec, NULL, NULL, &res, &d);
+    if (pp_store_in_transaction(s))
+        pp_store_rollback(s);
     pp_store_close(s);
     if (e != PP_OK) {
+        pp_export_result_release(&res);
         pp_cli_print_diag("export", &d);
         return pp_err_exit_code(e);
     }
-    printf("  %-24s %8zu\n", "total", c.total);
+    for (size_t i = 0; i < res.n_files; i++)
+        printf("  %-24s %8zu\n", res.files[i].type, res.files[i].count);
+    printf("  %-24s %8zu\n", "total", res.total);
+    pp_export_result_release(&res);
     return 0;
 }

@@ -18,11 +18,14 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: painpath serve [--listen ADDR:PORT] [--db PATH] [--threads N]\n"
             "                      [--policy FILE] [--valuesets DIR] [--now YYYY-MM-DD]\n"
+            "                      [--export-dir DIR]\n"
             "Serve FHIR R4 REST on the store (/fhir/{type}...), CDS Hooks (/cds-services),\n"
             "FHIR operations (/fhir/Patient/$mme, $evaluate), /fhir/metadata, /healthz and\n"
             "/metrics. --db: the database, created and migrated if needed (default\n"
             "./" PP_STORE_DEFAULT_DB "). ADDR is IPv4; default 127.0.0.1:8080;\n"
             "PORT 0 picks a free port. --threads 0 (default) means one per core.\n"
+            "--export-dir: where bulk $export jobs write their NDJSON files (default\n"
+            "PATH.export beside the database; job directories left there are removed at start).\n"
             "The clinical date is today (UTC) per request, or --now, or PAINPATH_NOW=YYYY-MM-DD.\n"
             "SIGTERM or SIGINT: finish the requests in flight and exit 0.\n");
 }
@@ -50,6 +53,7 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
     struct pp_cli_opts o;
     char addr[64] = "127.0.0.1";
     const char *db = PP_STORE_DEFAULT_DB;
+    const char *export_dir = NULL;
     unsigned port = 8080;
     pp_day now = PP_DAY_NONE;
     const char *env_now = getenv("PAINPATH_NOW");
@@ -81,6 +85,16 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
                 goto out;
             }
             db = v;
+            continue;
+        }
+        if (strcmp(argv[i], "--export-dir") == 0 || strncmp(argv[i], "--export-dir=", 13) == 0) {
+            const char *v = argv[i][12] == '=' ? argv[i] + 13 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !*v) {
+                fprintf(stderr, "painpath serve: --export-dir: expected a directory\n");
+                rc = 2;
+                goto out;
+            }
+            export_dir = v;
             continue;
         }
         t = pp_cli_opts_take(&o, argc, argv, &i, "serve");
@@ -127,7 +141,8 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
     }
     {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        struct pp_serve_config cfg = {addr, port, 1, now, &o.policy, &o.terms, &o.codes, db};
+        struct pp_serve_config cfg = {addr,     port,     1,  now,       &o.policy,
+                                      &o.terms, &o.codes, db, export_dir};
         if (o.threads > 0)
             cfg.threads = (unsigned)o.threads;
         else if (cores > 0)

@@ -67,17 +67,6 @@ static const char example_bundle[] =
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static void json_day(struct pp_buf *b, pp_day d)
-{
-    char s[11];
-    if (d == PP_DAY_NONE) {
-        pp_buf_adds(b, "null");
-        return;
-    }
-    pp_day_format(d, s);
-    pp_buf_add_json_str(b, s);
-}
-
 static void json_risks(struct pp_buf *b, unsigned bits)
 {
     bool first = true;
@@ -108,10 +97,10 @@ static void json_item(struct pp_buf *b, enum pp_summary_section sec,
     pp_buf_adds(b, ", \"status\": ");
     pp_cli_json_str_or_null(b, it->status);
     pp_buf_adds(b, ", \"date\": ");
-    json_day(b, it->date);
+    pp_buf_add_json_day(b, it->date);
     if (sec == PP_SUM_CHRONIC_PAIN_CONDITIONS || sec == PP_SUM_RISK_FACTORS) {
         pp_buf_adds(b, ", \"recorded\": ");
-        json_day(b, it->recorded);
+        pp_buf_add_json_day(b, it->recorded);
     }
     if (sec == PP_SUM_RISK_FACTORS) {
         pp_buf_adds(b, ", \"risk\": ");
@@ -144,7 +133,7 @@ static void print_json(struct pp_buf *b, const struct pp_record *r, const struct
     pp_buf_adds(b, "{\"patient\": ");
     pp_cli_json_str_or_null(b, r->patient.id);
     pp_buf_adds(b, ", \"now\": ");
-    json_day(b, s->now);
+    pp_buf_add_json_day(b, s->now);
     pp_buf_adds(b, ", \"gender\": ");
     pp_cli_json_str_or_null(b, r->patient.gender);
     pp_buf_adds(b, ", \"age\": ");

@@ -53,17 +53,6 @@ static void usage(FILE *out)
                  "Exit code 1 for emergency or urgent (a red flag), 2 for bad input.\n");
 }
 
-static void day_or_null(struct pp_buf *b, pp_day d)
-{
-    char s[11];
-    if (d == PP_DAY_NONE) {
-        pp_buf_adds(b, "null");
-        return;
-    }
-    pp_day_format(d, s);
-    pp_buf_add_json_str(b, s);
-}
-
 static void out_json(struct pp_buf *b, const struct pp_triage_input *in,
                      const struct pp_triage_result *res, const struct pp_findings *f)
 {
@@ -71,9 +60,9 @@ static void out_json(struct pp_buf *b, const struct pp_triage_input *in,
     pp_buf_adds(b, "{\"disposition\": ");
     pp_buf_add_json_str(b, pp_triage_disposition_name(res->disposition));
     pp_buf_adds(b, ", \"review_date\": ");
-    day_or_null(b, res->review_date);
+    pp_buf_add_json_day(b, res->review_date);
     pp_buf_adds(b, ", \"recovery_ends\": ");
-    day_or_null(b, res->recovery_ends);
+    pp_buf_add_json_day(b, res->recovery_ends);
     pp_buf_adds(b, ", \"candidacy\": [");
     for (int c = 0; c < PP_CAND_COUNT; c++)
         if (res->candidacy & (1u << c)) {

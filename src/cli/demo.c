@@ -29,6 +29,7 @@
 #define SYS_VISIT_MODE "urn:painpath:visit-mode"
 #define SYS_REFERRAL_STAGE "urn:painpath:referral-stage"
 #define SYS_REPLACEMENT "urn:painpath:replacement-reason"
+#define SYS_ANESTHETIC "urn:painpath:anesthetic"
 #define URL_FELLOWSHIP_MONTHS "urn:painpath:fellowship-months"
 
 /* The generator's state: the Bundle being filled and the seeded random stream. */
@@ -582,17 +583,51 @@ static void procedure(struct demo *g, struct pt *p, const char *proc_id, const c
         add_array1(r, "bodySite", concept(NULL, NULL, level));
 }
 
-/* A block's pain diary: baseline NRS then NRS at 30, 60, 120, 240, 360 minutes, partOf it. */
-static void diary(struct demo *g, struct pt *p, const char *proc, pp_day day, int baseline,
-                  int relief_pct)
+/* What a diagnostic block injected (docs/PROFILES.md): the anesthetic in usedCode, its
+ * concentration and the volume in extensions, the image guidance. Lidocaine 2% and
+ * bupivacaine 0.5% are the comparative pair of CLINICAL-FACTS §3 "Controlled blocks"; the
+ * 1 mL volume is that of `painpath block --example`. */
+static void block_agent(cJSON *proc, bool bupivacaine)
 {
-    static const int at[] = {0, 30, 60, 120, 240, 360};
+    cJSON *ext;
+    add_array1(proc, "usedCode",
+               concept(SYS_ANESTHETIC, bupivacaine ? "bupivacaine" : "lidocaine",
+                       bupivacaine ? "Bupivacaine" : "Lidocaine"));
+    ext = need(cJSON_CreateObject());
+    cJSON_AddStringToObject(ext, "url", "urn:painpath:anesthetic-concentration");
+    cJSON_AddItemToObject(ext, "valueQuantity", quantity(bupivacaine ? 0.5 : 2, "%", "%"));
+    add_array1(proc, "extension", ext);
+    ext = need(cJSON_CreateObject());
+    cJSON_AddStringToObject(ext, "url", "urn:painpath:injectate-volume");
+    cJSON_AddItemToObject(ext, "valueQuantity", quantity(1, "mL", "mL"));
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(proc, "extension"), ext);
+    ext = need(cJSON_CreateObject());
+    cJSON_AddStringToObject(ext, "url", "urn:painpath:guidance");
+    cJSON_AddStringToObject(ext, "valueCode", "fluoroscopy");
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(proc, "extension"), ext);
+}
+
+/* The block Procedure just made (the last entry of the Bundle). */
+static cJSON *last_resource(struct demo *g)
+{
+    cJSON *e = cJSON_GetArrayItem(g->entries, cJSON_GetArraySize(g->entries) - 1);
+    return cJSON_GetObjectItemCaseSensitive(e, "resource");
+}
+
+/* A block's pain diary, partOf it: the baseline NRS 15 minutes before the injection (09:00),
+ * then NRS at 30, 60, 120, 240, 360 and 480 minutes; relief holds for `lasting` minutes,
+ * then the pain is back at baseline. */
+static void diary(struct demo *g, struct pt *p, const char *proc, pp_day day, int baseline,
+                  int relief_pct, int lasting)
+{
+    static const int at[] = {-15, 30, 60, 120, 240, 360, 480};
     for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-        int nrs = i == 0 ? baseline
-                         : clampi((baseline * (100 - relief_pct) + 50) / 100 + (i >= 4), 0, 10);
+        int nrs = i == 0 || at[i] > lasting
+                      ? baseline
+                      : clampi((baseline * (100 - relief_pct) + 50) / 100, 0, 10);
         cJSON *r = obs_score(g, p, "72514-3",
                              "Pain severity - 0-10 verbal numeric rating [Score] - Reported", nrs,
-                             "{score}", "{score}", day, 9 * 60 + 15 + at[i]);
+                             "{score}", "{score}", day, 9 * 60 + at[i]);
         add_ref_arr(r, "partOf", "Procedure", proc);
     }
 }
@@ -743,6 +778,87 @@ static const struct {
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 enum { STAGE_RECEIVED, STAGE_RECORDS, STAGE_SCHEDULED, STAGE_SEEN, STAGE_DECLINED };
 
+/* One answered item of a QuestionnaireResponse (value: a new cJSON answer value, owned). */
+static void answer(cJSON *items, const char *link_id, const char *value_key, cJSON *value)
+{
+    cJSON *item = need(cJSON_CreateObject()), *ans = need(cJSON_CreateObject());
+    cJSON_AddStringToObject(item, "linkId", link_id);
+    cJSON_AddItemToObject(ans, value_key, value);
+    add_array1(item, "answer", ans);
+    cJSON_AddItemToArray(items, item);
+}
+
+static cJSON *code_value(const char *code)
+{
+    cJSON *c = need(cJSON_CreateObject());
+    cJSON_AddStringToObject(c, "code", code);
+    return c;
+}
+
+static cJSON *day_value(pp_day d)
+{
+    char s[11];
+    day_str(d, s);
+    return need(cJSON_CreateString(s));
+}
+
+/* The referral's intake answers (docs/PROFILES.md "triage answers"): a QuestionnaireResponse
+ * basedOn the ServiceRequest whose linkIds are the fields of `painpath triage`. A pain of six
+ * weeks that rest, over-the-counter drugs and physical therapy have not settled, no red flag:
+ * what a referral to the practice usually says. */
+static void intake(struct demo *g, struct pt *p, size_t ref, pp_day authored, const char *sr)
+{
+    static const char *const sources[] = {"primary_care", "spine_surgeon", "neurologist",
+                                          "rheumatologist"};
+    static const char *const flags[] = {"urinary_retention",
+                                        "fecal_incontinence",
+                                        "saddle_anesthesia",
+                                        "bilateral_sciatica",
+                                        "bilateral_leg_deficit",
+                                        "cancer_history",
+                                        "unexplained_weight_loss",
+                                        "fever",
+                                        "iv_drug_use",
+                                        "immunosuppression",
+                                        "major_trauma",
+                                        "minor_trauma_osteoporosis_or_steroids",
+                                        "major_motor_weakness",
+                                        "progressive_deficit"};
+    pp_day onset = authored - 42;
+    char id[96];
+    cJSON *r, *items = need(cJSON_CreateArray()), *group, *sub;
+    idf(id, sizeof(id), "%s-intake", p->id);
+    r = res(g, "QuestionnaireResponse", id);
+    cJSON_AddStringToObject(r, "status", "completed");
+    add_ref_arr(r, "basedOn", "ServiceRequest", sr);
+    add_ref(r, "subject", "Patient", p->id);
+    add_day(r, "authored", authored);
+    answer(items, "referral_source", "valueCoding", code_value(sources[ref % 4]));
+    answer(items, "onset", "valueDate", day_value(onset));
+    answer(items, "course", "valueCoding", code_value("not_improving"));
+    group = need(cJSON_CreateObject());
+    sub = need(cJSON_CreateArray());
+    cJSON_AddStringToObject(group, "linkId", "conservative_care");
+    answer(sub, "rest", "valueDate", day_value(onset + 1));
+    answer(sub, "otc_drugs", "valueDate", day_value(onset + 1));
+    answer(sub, "physical_therapy", "valueDate", day_value(onset + 10));
+    cJSON_AddItemToObject(group, "item", sub);
+    cJSON_AddItemToArray(items, group);
+    answer(items, "nrs", "valueInteger", need(cJSON_CreateNumber(6)));
+    answer(items, "prevents_exercise_or_therapy", "valueBoolean", need(cJSON_CreateFalse()));
+    group = need(cJSON_CreateObject());
+    sub = need(cJSON_CreateArray());
+    cJSON_AddStringToObject(group, "linkId", "red_flags");
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        answer(sub, flags[i], "valueBoolean", need(cJSON_CreateFalse()));
+    cJSON_AddItemToObject(group, "item", sub);
+    cJSON_AddItemToArray(items, group);
+    answer(items, "prior_imaging", "valueBoolean", need(cJSON_CreateTrue()));
+    answer(items, "prior_specialist", "valueBoolean", need(cJSON_CreateFalse()));
+    answer(items, "surgery_stance", "valueCoding", code_value("unsure"));
+    cJSON_AddItemToObject(r, "item", items);
+}
+
 static void referral(struct demo *g, struct pt *p, size_t stage, size_t ref, size_t dx,
                      pp_day authored, char out[static 64])
 {
@@ -773,6 +889,7 @@ static void referral(struct demo *g, struct pt *p, size_t stage, size_t ref, siz
             coding(SYS_REFERRAL_STAGE, stages[stage].code, stages[stage].display));
         add_array1(r, "extension", ext);
     }
+    intake(g, p, ref, authored, out);
 }
 
 /* ---- patients -------------------------------------------------------------------------- */
@@ -887,10 +1004,13 @@ static void pain_care(struct demo *g, struct pt *p, int kind, size_t phys)
     case 0: /* facet pain: two concordant medial branch blocks, then RFA with follow-up */
         condition_dx(g, p, DX_SPONDYLOSIS, g->now - 400);
         pro_visit(g, p, g->now - 150, base, true);
+        /* comparative: lidocaine relief lasts 1 h, bupivacaine 6 h (concordant) */
         procedure(g, p, "mbb-lumbar", dr, g->now - 120, "L4-L5 bilateral", proc);
-        diary(g, p, proc, g->now - 120, base, 80 + (int)rnd(g, 15));
+        block_agent(last_resource(g), false);
+        diary(g, p, proc, g->now - 120, base, 80 + (int)rnd(g, 15), 60);
         procedure(g, p, "mbb-lumbar", dr, g->now - 105, "L4-L5 bilateral", proc);
-        diary(g, p, proc, g->now - 105, base, 80 + (int)rnd(g, 15));
+        block_agent(last_resource(g), true);
+        diary(g, p, proc, g->now - 105, base, 80 + (int)rnd(g, 15), 360);
         procedure(g, p, "rfa-mb-lumbar", dr, g->now - 90, "L4-L5 bilateral", proc);
         pro_visit(g, p, g->now - 60, base - 3, true);
         pro_visit(g, p, g->now - 10, base - 4, true);
@@ -915,7 +1035,8 @@ static void pain_care(struct demo *g, struct pt *p, int kind, size_t phys)
         condition_dx(g, p, DX_LBP, g->now - 300);
         pro_visit(g, p, g->now - 60, base, true);
         procedure(g, p, "mbb-lumbar", dr, g->now - 30, "L3-L4 right", proc);
-        diary(g, p, proc, g->now - 30, base, 10 + (int)rnd(g, 20));
+        block_agent(last_resource(g), false);
+        diary(g, p, proc, g->now - 30, base, 10 + (int)rnd(g, 20), 60);
         pro_visit(g, p, g->now - 5, base, true);
         break;
     default: { /* a new patient with a non-spine condition: baseline PROs only */

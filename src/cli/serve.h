@@ -21,7 +21,8 @@ struct pp_serve_config {
     const struct pp_policy *policy;
     const struct pp_terms *terms;
     const struct pp_drug_codes *codes;
-    const char *db_path; /* --db, ./painpath.db by default; already opened and migrated */
+    const char *db_path;    /* --db, ./painpath.db by default; already opened and migrated */
+    const char *export_dir; /* --export-dir (bulk $export files); NULL: "<db_path>.export" */
 };
 
 /* Serve until stopped; returns the process exit code (0 after a clean drain). */

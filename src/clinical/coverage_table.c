@@ -248,7 +248,28 @@
     {id, title, statement, source, keys},
 
 static const struct pp_cov_criterion default_rows[] = {PP_COV_ROWS(AS_ROW)};
-static const struct pp_rule_info rules[] = {PP_COV_ROWS(AS_RULE)};
+#define SRC_VERDICT "CLINICAL-FACTS §0, §2 (Medicare LCDs, NCD 160.7)"
+/* The verdicts of a whole order (the procedure-order-sign CDS service's cards) after the
+ * criteria rows. */
+/* clang-format off */
+static const struct pp_rule_info rules[] = {
+    PP_COV_ROWS(AS_RULE)
+    {"COV-ELIGIBLE", "Procedure order meets the payer criteria",
+     "Every coverage criterion that applies to the ordered procedure is met on its date: an info "
+     "card listing them.",
+     SRC_VERDICT, ""},
+    {"COV-ELIGIBLE-LATER", "Procedure order eligible on a later date",
+     "Only time stands in the way (pain duration, conservative care, an interval): a warning card "
+     "with the first date every criterion is met.",
+     SRC_VERDICT, ""},
+    {"COV-NOT-ELIGIBLE", "Procedure order does not meet the payer criteria",
+     "One or more coverage criteria are unmet: a warning card naming each (critical when one can "
+     "never be met, e.g. a procedure that is not covered).",
+     SRC_VERDICT, ""},
+    {"COV-NO-CRITERIA", "No payer criteria for the procedure",
+     "The criteria table has no row for the ordered procedure: an info card.", SRC_VERDICT, ""},
+};
+/* clang-format on */
 
 const struct pp_cov_criterion *pp_cov_default_rows(size_t *count)
 {

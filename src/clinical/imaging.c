@@ -556,6 +556,10 @@ static const struct pp_rule_info rules[] = {
     {"IMG-RED-FLAGS-UNANSWERED", "Red-flag questions unanswered",
      "Without red flags answered, the verdict assumes none; ask them.",
      "CLINICAL-FACTS §5 (red flags)", ""},
+    {"IMG-ONSET-UNKNOWN", "Imaging order: pain onset not documented",
+     "Neither an intake answer nor an active back or neck pain Condition dates the pain: the ACR "
+     "variant cannot be chosen; a warning card asks for the onset.",
+     "CLINICAL-FACTS §5", ""},
 };
 
 const struct pp_rule_info *pp_imaging_rules(size_t *count)

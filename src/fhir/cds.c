@@ -177,12 +177,33 @@ static enum pp_err read_prefetch(struct pp_fhir_conv *c, struct pp_cds_request *
     return rc;
 }
 
+/* The id of context.patientId "Patient/x", ".../Patient/x" or "x" (borrowed from it). */
+static const char *bare_patient_id(const char *value)
+{
+    const char *id = value, *p;
+    for (p = strstr(value, "Patient/"); p; p = strstr(p + 1, "Patient/"))
+        if (p == value || p[-1] == '/')
+            id = p + 8;
+    return id;
+}
+
+bool pp_fhir_cds_patient_id(const cJSON *root, char *out, size_t n)
+{
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(pp_json_obj(root, "context"), "patientId");
+    const char *id;
+    if (!cJSON_IsString(pid) || !pid->valuestring || !*(id = bare_patient_id(pid->valuestring)) ||
+        strlen(id) >= n)
+        return false;
+    memcpy(out, id, strlen(id) + 1);
+    return true;
+}
+
 /* Everything but the loading into the caller's set, into tmp and *req. */
 static enum pp_err read_request(struct pp_fhir_conv *c, const cJSON *root,
                                 struct pp_cds_request *req)
 {
     const cJSON *ctx, *pid, *drafts, *sel;
-    const char *p, *id;
+    const char *id;
     enum pp_err rc;
 
     if (!pp_fhir_is_object(root))
@@ -208,11 +229,7 @@ static enum pp_err read_request(struct pp_fhir_conv *c, const cJSON *root,
     if ((rc = opt_str(c, &req->arena, ctx, "userId", &req->user_id)) ||
         (rc = opt_str(c, &req->arena, ctx, "encounterId", &req->encounter_id)))
         return rc;
-    /* "Patient/x" or "x" */
-    id = pid->valuestring;
-    for (p = strstr(id, "Patient/"); p; p = strstr(p + 1, "Patient/"))
-        if (p == pid->valuestring || p[-1] == '/')
-            id = p + 8;
+    id = bare_patient_id(pid->valuestring);
     if (!*id)
         return pp_fhir_type_error(c, pid, "a patient id (\"Patient/ID\" or \"ID\")");
     req->patient_id = pp_arena_strdup(&req->arena, id);

@@ -66,6 +66,13 @@ PP_MUST_CHECK enum pp_err pp_fhir_cds_load_text(struct pp_patient_set *set, cons
                                                 size_t len, const char *name,
                                                 struct pp_cds_request *req, struct pp_diag *d);
 
+/*
+ * The bare patient id of request `root` (borrowed): context.patientId "Patient/x", a full
+ * URL ".../Patient/x" or "x", copied into out[n]. False when root is not an object or the
+ * member is missing, not a non-empty string, or longer than n - 1.
+ */
+bool pp_fhir_cds_patient_id(const cJSON *root, char *out, size_t n);
+
 /* True when "type/id" is one of req's selected draft orders. */
 bool pp_fhir_cds_is_selected(const struct pp_cds_request *req, const char *type, const char *id);
 

@@ -1,8 +1,9 @@
 /*
- * cds_response.c — the opioid CDS Hooks services: discovery, one service run
- * (request -> record -> MME -> findings), and findings as CDS Hooks cards with
- * deterministic uuids and create/update/delete suggestions. Never HTTP or I/O:
- * the caller hands in parsed JSON and gets text in a pp_buf.
+ * cds_response.c — painpath's CDS Hooks services: the table, discovery with each
+ * service's prefetch templates, one service run (request -> record -> findings; the
+ * opioid run here, the others in cds_services.c), and findings as CDS Hooks cards with
+ * deterministic uuids and create/update/delete suggestions. Never HTTP or I/O: the
+ * caller hands in parsed JSON and gets text in a pp_buf.
  */
 #include "fhir/cds_response.h"
 
@@ -14,26 +15,103 @@
 
 #include "clinical/mme.h"
 #include "fhir/cds.h"
+#include "fhir/cds_int.h"
 #include "fhir/patient_set.h"
 #include "util/json.h"
 #include "util/banned.h"
 
 #define RULE_SYSTEM "urn:painpath:rule"
 
+/* Prefetch keys and FHIR queries the services may ask for (CDS Hooks prefetch templates). */
+static const struct {
+    const char *key;
+    const char *query;
+} prefetch[PP_CDS_PREFETCH_KEYS] = {
+    {"patient", "Patient/{{context.patientId}}"},
+    {"medicationRequests",
+     "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,completed,stopped"},
+    {"medicationStatements", "MedicationStatement?patient={{context.patientId}}"},
+    {"medicationDispenses", "MedicationDispense?patient={{context.patientId}}"},
+    {"conditions", "Condition?patient={{context.patientId}}"},
+    {"labObservations", "Observation?patient={{context.patientId}}&category=laboratory"},
+    {"pdmpObservations",
+     "Observation?patient={{context.patientId}}&code=http://snomed.info/sct|461651000124104"},
+    {"procedures", "Procedure?patient={{context.patientId}}"},
+    {"encounters", "Encounter?patient={{context.patientId}}"},
+    {"carePlans", "CarePlan?patient={{context.patientId}}&status=active,completed"},
+    {"observations", "Observation?patient={{context.patientId}}"},
+    {"serviceRequests", "ServiceRequest?patient={{context.patientId}}"},
+    {"questionnaireResponses", "QuestionnaireResponse?patient={{context.patientId}}"},
+    {"imagingStudies", "ImagingStudy?patient={{context.patientId}}"},
+    {"diagnosticReports", "DiagnosticReport?patient={{context.patientId}}"},
+    {"allergies", "AllergyIntolerance?patient={{context.patientId}}"},
+};
+
+#define PF(i) (1u << (i))
+#define PF_PATIENT PF(0)
+#define PF_MED_REQUESTS PF(1)
+#define PF_MED_STATEMENTS PF(2)
+#define PF_MED_DISPENSES PF(3)
+#define PF_CONDITIONS PF(4)
+#define PF_LAB_OBS PF(5)
+#define PF_PDMP_OBS PF(6)
+#define PF_PROCEDURES PF(7)
+#define PF_ENCOUNTERS PF(8)
+#define PF_CAREPLANS PF(9)
+#define PF_OBSERVATIONS PF(10)
+#define PF_SERVICE_REQUESTS PF(11)
+#define PF_QUESTIONNAIRES PF(12)
+#define PF_IMAGING_STUDIES PF(13)
+#define PF_REPORTS PF(14)
+#define PF_ALLERGIES PF(15)
+/* the opioid rules read all of the first ten */
+#define PF_OPIOID (PF(10) - 1)
+
+#define LABEL_OPIOID NULL /* CDC or practice label, chosen per rule */
+
 static const struct pp_cds_service services[] = {
     {"opioid-order-select", "order-select", PP_OPIOID_ORDER_SELECT,
      "Opioid safety (CDC 2022 and practice policy) on order select",
      "Checks the selected draft orders against the CDC 2022 opioid guideline (recommendations "
      "1-12) and the practice's opioid policy: MME/day, naloxone, benzodiazepines, PDMP, urine "
-     "drug testing, long-acting and early or replacement refills."},
+     "drug testing, long-acting and early or replacement refills.",
+     PP_CDS_OPIOID, PF_OPIOID, LABEL_OPIOID},
     {"opioid-order-sign", "order-sign", PP_OPIOID_ORDER_SIGN,
      "Opioid safety (CDC 2022 and practice policy) on order sign",
      "Checks the draft orders about to be signed against the CDC 2022 opioid guideline "
-     "(recommendations 1-12) and the practice's opioid policy."},
+     "(recommendations 1-12) and the practice's opioid policy.",
+     PP_CDS_OPIOID, PF_OPIOID, LABEL_OPIOID},
     {"opioid-patient-view", "patient-view", PP_OPIOID_PATIENT_VIEW,
      "Opioid safety review of the current medications",
      "Reviews the patient's active opioid therapy against the CDC 2022 opioid guideline and "
-     "the practice's opioid policy when the chart is opened."},
+     "the practice's opioid policy when the chart is opened.",
+     PP_CDS_OPIOID, PF_OPIOID, LABEL_OPIOID},
+    {"pain-summary", "patient-view", PP_OPIOID_PATIENT_VIEW, "Pain management summary",
+     "The AHRQ CDS Connect Pain Management Summary of the patient when the chart is opened: "
+     "pertinent medical history, pain assessments, historical treatments and risk "
+     "considerations as info cards; risk factors, high MME/day and a patient outside the "
+     "summary's population as their own cards.",
+     PP_CDS_PAIN_SUMMARY,
+     PF_PATIENT | PF_MED_REQUESTS | PF_MED_STATEMENTS | PF_MED_DISPENSES | PF_CONDITIONS |
+         PF_OBSERVATIONS | PF_PROCEDURES | PF_ENCOUNTERS | PF_SERVICE_REQUESTS,
+     "painpath: pain management summary (AHRQ CDS Connect)"},
+    {"procedure-order-sign", "order-sign", PP_OPIOID_ORDER_SIGN,
+     "Payer eligibility of interventional procedure orders",
+     "For each draft ServiceRequest ordering a procedure of painpath's catalogue "
+     "(urn:painpath:procedure or its CPT code), the payer coverage criteria (Medicare LCD "
+     "family, NCD 160.7): met, met from a later date, or unmet with every criterion named.",
+     PP_CDS_PROCEDURES,
+     PF_PATIENT | PF_CONDITIONS | PF_OBSERVATIONS | PF_PROCEDURES | PF_SERVICE_REQUESTS |
+         PF_QUESTIONNAIRES | PF_IMAGING_STUDIES | PF_REPORTS | PF_ALLERGIES,
+     "painpath: payer coverage criteria"},
+    {"imaging-order-select", "order-select", PP_OPIOID_ORDER_SELECT,
+     "Appropriateness of low back and neck imaging orders",
+     "For each selected draft imaging ServiceRequest (urn:painpath:imaging, e.g. "
+     "lumbar-mri_without_contrast), the ACR Appropriateness Criteria (Low Back Pain 2021) for "
+     "the patient's red flags, pain duration and conservative care: usually not appropriate "
+     "with the reason, appropriate, or urgent for a red flag.",
+     PP_CDS_IMAGING, PF_PATIENT | PF_CONDITIONS | PF_QUESTIONNAIRES,
+     "painpath: imaging appropriateness (ACR, ACP, NICE)"},
 };
 
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
@@ -52,24 +130,102 @@ const struct pp_cds_service *pp_cds_service_find(const char *id)
     return NULL;
 }
 
-/* Prefetch keys and FHIR queries every service asks for (CDS Hooks prefetch templates). */
-static const struct {
-    const char *key;
-    const char *query;
-} prefetch[] = {
-    {"patient", "Patient/{{context.patientId}}"},
-    {"medicationRequests",
-     "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,completed,stopped"},
-    {"medicationStatements", "MedicationStatement?patient={{context.patientId}}"},
-    {"medicationDispenses", "MedicationDispense?patient={{context.patientId}}"},
-    {"conditions", "Condition?patient={{context.patientId}}"},
-    {"labObservations", "Observation?patient={{context.patientId}}&category=laboratory"},
-    {"pdmpObservations",
-     "Observation?patient={{context.patientId}}&code=http://snomed.info/sct|461651000124104"},
-    {"procedures", "Procedure?patient={{context.patientId}}"},
-    {"encounters", "Encounter?patient={{context.patientId}}"},
-    {"carePlans", "CarePlan?patient={{context.patientId}}&status=active,completed"},
-};
+const char *pp_cds_prefetch_key(size_t i, const char **query)
+{
+    if (i >= PP_CDS_PREFETCH_KEYS) {
+        if (query)
+            *query = NULL;
+        return NULL;
+    }
+    if (query)
+        *query = prefetch[i].query;
+    return prefetch[i].key;
+}
+
+size_t pp_cds_prefetch_missing(const struct pp_cds_service *svc, const cJSON *request,
+                               const char **keys, size_t max)
+{
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(request, "prefetch");
+    size_t n = 0;
+    for (size_t k = 0; k < PP_CDS_PREFETCH_KEYS; k++) {
+        if (!(svc->prefetch & PF(k)))
+            continue;
+        if (cJSON_IsObject(pre) && cJSON_GetObjectItemCaseSensitive(pre, prefetch[k].key))
+            continue; /* present; null means "no data" */
+        if (n < max)
+            keys[n] = prefetch[k].key;
+        n++;
+    }
+    return n;
+}
+
+/* Does comma-separated `list` hold the `len`-byte word `w`? */
+static bool in_list(const char *list, size_t list_len, const char *w)
+{
+    size_t wl = strlen(w);
+    const char *p = list, *end = list + list_len;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+        if (n == wl && strncmp(p, w, n) == 0)
+            return true;
+        p += n + 1;
+    }
+    return false;
+}
+
+/* Any coding of concept `c` (an object) whose code is in `list` (and system `sys` when
+ * given, `sys_len` bytes)? */
+static bool concept_in(const cJSON *c, const char *sys, size_t sys_len, const char *list,
+                       size_t list_len)
+{
+    const cJSON *k;
+    cJSON_ArrayForEach(k, pp_json_arr(c, "coding"))
+    {
+        const char *ks = pp_json_str(k, "system"), *kc = pp_json_str(k, "code");
+        if (!kc || (sys && (!ks || strlen(ks) != sys_len || strncmp(ks, sys, sys_len) != 0)))
+            continue;
+        if (in_list(list, list_len, kc))
+            return true;
+    }
+    return false;
+}
+
+bool pp_cds_prefetch_matches(const cJSON *r, const char *query)
+{
+    const char *p = strchr(query, '?') ? strchr(query, '?') + 1 : "";
+    while (p && *p) {
+        const char *amp = strchr(p, '&'), *eq = strchr(p, '=');
+        const char *end = amp ? amp : p + strlen(p);
+        if (eq && eq < end) {
+            size_t nl = (size_t)(eq - p), vl = (size_t)(end - eq - 1);
+            const char *v = eq + 1;
+            if (nl == 6 && strncmp(p, "status", 6) == 0) {
+                const char *st = pp_json_str(r, "status");
+                if (!st || !in_list(v, vl, st))
+                    return false;
+            } else if (nl == 8 && strncmp(p, "category", 8) == 0) {
+                const cJSON *cat = cJSON_GetObjectItemCaseSensitive(r, "category"), *c;
+                bool hit = false;
+                if (cJSON_IsArray(cat)) {
+                    cJSON_ArrayForEach(c, cat) hit = hit || concept_in(c, NULL, 0, v, vl);
+                } else {
+                    hit = concept_in(cat, NULL, 0, v, vl);
+                }
+                if (!hit)
+                    return false;
+            } else if (nl == 4 && strncmp(p, "code", 4) == 0) {
+                const char *bar = memchr(v, '|', vl);
+                if (bar ? !concept_in(pp_json_obj(r, "code"), v, (size_t)(bar - v), bar + 1,
+                                      vl - (size_t)(bar - v) - 1)
+                        : !concept_in(pp_json_obj(r, "code"), NULL, 0, v, vl))
+                    return false;
+            }
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return true;
+}
 
 void pp_cds_discovery_write(struct pp_buf *out)
 {
@@ -85,8 +241,11 @@ void pp_cds_discovery_write(struct pp_buf *out)
         pp_buf_adds(out, ",\"description\":");
         pp_buf_add_json_str(out, s->description);
         pp_buf_adds(out, ",\"prefetch\":{");
-        for (size_t k = 0; k < sizeof(prefetch) / sizeof(prefetch[0]); k++) {
-            pp_buf_adds(out, k ? "," : "");
+        for (size_t k = 0, first = 1; k < PP_CDS_PREFETCH_KEYS; k++) {
+            if (!(s->prefetch & PF(k)))
+                continue;
+            pp_buf_adds(out, first ? "" : ",");
+            first = 0;
             pp_buf_add_json_str(out, prefetch[k].key);
             pp_buf_addc(out, ':');
             pp_buf_add_json_str(out, prefetch[k].query);
@@ -120,6 +279,8 @@ static void card_uuid(const struct pp_finding *x, const char *patient, unsigned 
     uint64_t h[2] = {1469598103934665603ull, 0x9ae16a3b2f90404full};
     unsigned char b[16];
     char num[16];
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
 
     snprintf(num, sizeof(num), "%u", salt);
     for (int k = 0; k < 2; k++) {
@@ -136,9 +297,14 @@ static void card_uuid(const struct pp_finding *x, const char *patient, unsigned 
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x80); /* version 8 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC variant */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    /* 8-4-4-4-12 lowercase hex digits */
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
 }
 
 /* The draft order `ref` ("Type/id") in request.context.draftOrders, or NULL. Borrowed. */
@@ -302,11 +468,13 @@ static void write_suggestion(struct pp_buf *out, const struct pp_finding *x, siz
     pp_buf_adds(out, "}");
 }
 
+/* One card; `label` is the source label (NULL: the opioid labels, CDC or practice). */
 static void write_card(struct pp_buf *out, const struct pp_finding *x, const char *patient,
-                       const cJSON *request)
+                       const cJSON *request, const char *label)
 {
-    const struct pp_opioid_rule *rule = pp_opioid_rule_find(x->rule_id);
+    const struct pp_opioid_rule *rule = label ? NULL : pp_opioid_rule_find(x->rule_id);
     bool cdc = strncmp(x->rule_id, "CDC", 3) == 0;
+    const char *title = label ? pp_cds_rule_title(x->rule_id) : NULL;
     char uuid[37];
 
     card_uuid(x, patient, 0, uuid);
@@ -329,8 +497,9 @@ static void write_card(struct pp_buf *out, const struct pp_finding *x, const cha
     pp_buf_adds(out, ",\"indicator\":");
     pp_buf_add_json_str(out, pp_severity_name(x->severity));
     pp_buf_adds(out, ",\"source\":{\"label\":");
-    pp_buf_add_json_str(out, cdc ? "painpath: CDC 2022 opioid guideline"
-                                 : "painpath: practice opioid policy");
+    pp_buf_add_json_str(out, label ? label
+                             : cdc ? "painpath: CDC 2022 opioid guideline"
+                                   : "painpath: practice opioid policy");
     if (rule && rule->url) {
         pp_buf_adds(out, ",\"url\":");
         pp_buf_add_json_str(out, rule->url);
@@ -338,7 +507,7 @@ static void write_card(struct pp_buf *out, const struct pp_finding *x, const cha
     pp_buf_adds(out, ",\"topic\":{\"system\":\"" RULE_SYSTEM "\",\"code\":");
     pp_buf_add_json_str(out, x->rule_id);
     pp_buf_adds(out, ",\"display\":");
-    pp_buf_add_json_str(out, rule ? rule->title : x->rule_id);
+    pp_buf_add_json_str(out, rule ? rule->title : title ? title : x->rule_id);
     pp_buf_adds(out, "}}");
     if (x->n_suggestions) {
         pp_buf_adds(out, ",\"selectionBehavior\":\"at-most-one\",\"suggestions\":[");
@@ -351,8 +520,9 @@ static void write_card(struct pp_buf *out, const struct pp_finding *x, const cha
     pp_buf_adds(out, "}");
 }
 
-void pp_cds_cards_write(const struct pp_findings *f, const char *patient_id, const cJSON *request,
-                        struct pp_buf *out)
+/* The cards of `f` in indicator order, each with source label `label` (NULL: opioid). */
+static void cards_write(const struct pp_findings *f, const char *patient_id, const cJSON *request,
+                        const char *label, struct pp_buf *out)
 {
     static const enum pp_severity order[] = {PP_SEV_CRITICAL, PP_SEV_WARNING, PP_SEV_INFO};
     bool first = true;
@@ -363,11 +533,17 @@ void pp_cds_cards_write(const struct pp_findings *f, const char *patient_id, con
             if (f->items[i].severity != order[o])
                 continue;
             pp_buf_adds(out, first ? "" : ",");
-            write_card(out, &f->items[i], patient_id, request);
+            write_card(out, &f->items[i], patient_id, request, label);
             first = false;
         }
     }
     pp_buf_adds(out, "]}\n");
+}
+
+void pp_cds_cards_write(const struct pp_findings *f, const char *patient_id, const cJSON *request,
+                        struct pp_buf *out)
+{
+    cards_write(f, patient_id, request, NULL, out);
 }
 
 /* ---- a service run ----------------------------------------------------------------- */
@@ -401,6 +577,18 @@ enum pp_err pp_cds_service_run(const struct pp_cds_service *svc, const cJSON *re
         goto out;
     }
     r = pp_fhir_patient_set_get(&set, req.patient_id);
+    if (svc->kind != PP_CDS_OPIOID) {
+        struct pp_cds_run run = {svc, &req, r, request, env, findings};
+        rc = svc->kind == PP_CDS_PAIN_SUMMARY ? pp_cds_run_pain_summary(&run, d)
+             : svc->kind == PP_CDS_PROCEDURES ? pp_cds_run_procedures(&run, d)
+                                              : pp_cds_run_imaging(&run, d);
+        if (rc) {
+            pp_diag_prefix_file(d, name);
+            goto out;
+        }
+        cards_write(findings, req.patient_id, request, svc->source, out);
+        goto out;
+    }
     rc = pp_mme_compute(r, env->now, env->policy, env->codes, &mme);
     if (rc) {
         pp_diag_set(d, rc, "", "MME could not be computed");

@@ -6,6 +6,8 @@
 #ifndef PP_HTTP_HANDLERS_H
 #define PP_HTTP_HANDLERS_H
 
+#include <stdint.h>
+
 #include "http/http.h"
 
 /* GET /healthz: 200 {"status": "ok"}. */
@@ -21,9 +23,12 @@ void pp_http_handle_patient_evaluate(const struct pp_http_request *req,
                                      struct pp_http_response *res);
 /* GET /cds-services: the CDS Hooks discovery document. */
 void pp_http_handle_cds_discovery(const struct pp_http_request *req, struct pp_http_response *res);
-/* POST /cds-services/{id}: run the service (as `painpath cds ID`); 404 for an unknown id. */
+/* POST /cds-services/{id}: run the service (as `painpath cds ID`); 404 for an unknown id.
+ * Declared prefetch keys the request lacks are fetched from the store when it holds the
+ * patient; else 412 naming them. */
 void pp_http_handle_cds_service(const struct pp_http_request *req, struct pp_http_response *res);
-/* POST /cds-services/{id}/feedback: validate and count the feedback; 200 {}. Not stored yet. */
+/* POST /cds-services/{id}/feedback: validate every item (400 naming feedback[i].field), store
+ * them in one transaction (without a store: count only), count; 200 {}. */
 void pp_http_handle_cds_feedback(const struct pp_http_request *req, struct pp_http_response *res);
 
 /* FHIR REST on the store (handlers_rest.c). Each opens the worker thread's store connection
@@ -55,7 +60,71 @@ void pp_http_rest_capability(struct pp_buf *b);
 struct pp_store;
 PP_MUST_CHECK enum pp_err pp_http_store(const struct pp_http_request *req, struct pp_store **out,
                                         struct pp_diag *d);
+/* When the calling thread has a store connection: the time it spent in SQL since the last
+ * call (*ns, nanoseconds) and the statement steps (*steps), reset; true. Else false. */
+bool pp_http_rest_thread_timing(uint64_t *ns, uint64_t *steps);
 /* Close the calling thread's store connection, if open (the thread-exit hook does it too). */
 void pp_http_rest_thread_close(void);
+
+/* FHIR Bulk Data $export (handlers_export.c): asynchronous jobs, each on its own thread with
+ * its own store connection and one read snapshot; files under env->export_dir (default
+ * "<db_path>.export"), one directory per job. {job} is param, {file} param2. */
+/* GET|POST /fhir/$export: every live resource. Needs Prefer: respond-async; takes
+ * _outputFormat, _type, _since (query or Parameters body); 202 + Content-Location. */
+void pp_http_handle_export_system(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET|POST /fhir/Patient/$export: the Patient compartment (Patients and what their patient
+ * index points at), same parameters. */
+void pp_http_handle_export_patient(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/$export-status/{job}: 202 + X-Progress + Retry-After while running, 200 with the
+ * manifest when done, 500 OperationOutcome when it failed, 404 when unknown. */
+void pp_http_handle_export_status(const struct pp_http_request *req, struct pp_http_response *res);
+/* DELETE /fhir/$export-status/{job}: cancel (and remove the files); 202, then 404. */
+void pp_http_handle_export_delete(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/$export-file/{job}/{file}: one NDJSON file (application/fhir+ndjson). */
+void pp_http_handle_export_file(const struct pp_http_request *req, struct pp_http_response *res);
+/* Set where jobs read and write (env borrowed for the call; NULL or no db_path: exports
+ * answer 500) and remove job directories an earlier run left. The server calls it at start. */
+void pp_http_export_start(const struct pp_http_env *env);
+/* Cancel every running job, join its thread and remove every job's files. The server calls
+ * it once no handler can run any more (pp_http_server_free). */
+void pp_http_export_stop(void);
+
+/* Workflow operations (handlers_ops*.c; docs/API.md "Workflow operations"). Each answers a
+ * Parameters resource with the clinical module's result and its findings; instance-level
+ * forms ({rid} is param) read the store in one read transaction, type-level forms take the
+ * resources in the body. 404 for an unknown id, 400/422 naming the field. */
+struct pp_record;
+/* The $mme / $evaluate answer for a record already loaded (handlers_fhir.c). */
+void pp_http_patient_answer(const struct pp_http_request *req, struct pp_http_response *res,
+                            const struct pp_record *r, bool findings);
+/* GET|POST /fhir/Patient/{rid}/$mme and /$evaluate: as the type-level forms, on the store. */
+void pp_http_handle_patient_mme_instance(const struct pp_http_request *req,
+                                         struct pp_http_response *res);
+void pp_http_handle_patient_evaluate_instance(const struct pp_http_request *req,
+                                              struct pp_http_response *res);
+/* GET|POST /fhir/Patient/{rid}/$care-plan; POST /fhir/Patient/$care-plan (a one-patient
+ * Bundle): the proposed multimodal plan, its findings and a draft CarePlan. */
+void pp_http_handle_patient_care_plan(const struct pp_http_request *req,
+                                      struct pp_http_response *res);
+/* GET|POST /fhir/ServiceRequest/{rid}/$triage; POST /fhir/ServiceRequest/$triage (a Bundle
+ * with the ServiceRequest and its QuestionnaireResponse, or the latter alone). */
+void pp_http_handle_sr_triage(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET|POST /fhir/ServiceRequest/{rid}/$eligibility; POST /fhir/ServiceRequest/$eligibility
+ * (a Bundle with the proposal ServiceRequest and the patient's resources). */
+void pp_http_handle_sr_eligibility(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET|POST /fhir/Procedure/{rid}/$block-report; POST /fhir/Procedure/$block-report (a Bundle
+ * with the block Procedure(s) and their diary Observations). */
+void pp_http_handle_procedure_block_report(const struct pp_http_request *req,
+                                           struct pp_http_response *res);
+/* GET|POST /fhir/Practitioner/{rid}/$qualification; POST /fhir/Practitioner/$qualification
+ * (a Practitioner or a Bundle with its PractitionerRoles); optional `procedure`. */
+void pp_http_handle_practitioner_qualification(const struct pp_http_request *req,
+                                               struct pp_http_response *res);
+/* GET /fhir/Slot/$next-available?service-type=in-person|virtual[&practitioner=][&start=ge]. */
+void pp_http_handle_slot_next_available(const struct pp_http_request *req,
+                                        struct pp_http_response *res);
+/* Append `, "operation": [...]` for resource type `type` to the CapabilityStatement (nothing
+ * when the type has no operation). */
+void pp_http_ops_capability(struct pp_buf *b, const char *type);
 
 #endif

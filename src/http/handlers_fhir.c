@@ -13,6 +13,7 @@
 #include "fhir/load.h"
 #include "fhir/patient_set.h"
 #include "http/handlers.h"
+#include "http/ops_int.h"
 #include "util/json.h"
 
 /* What the server supports, and nothing more ("listing exactly what is
@@ -27,11 +28,24 @@ static const char capability_head[] =
     "\"fhirVersion\": \"4.0.1\", \"format\": [\"application/fhir+json\", \"json\"], "
     "\"rest\": [{\"mode\": \"server\", "
     "\"documentation\": \"No authentication yet. Search also takes _count (capped at 1000), "
-    "_offset (paging) and _sort (_lastUpdated, date, _id; '-' for descending); an unknown "
-    "search parameter is a 400. Operations take a Bundle of one patient's resources in the "
-    "body and answer a Parameters resource.\", "
+    "_offset (paging), _sort (comma-separated date, string or token parameters, _id, "
+    "_lastUpdated; '-' for descending), _include and _revinclude; an unknown "
+    "search parameter is a 400. Operations answer a Parameters resource: the type-level "
+    "forms take the resources in the body (a Bundle), the instance-level forms read the "
+    "store.\", "
     "\"interaction\": [{\"code\": \"transaction\"}, {\"code\": \"batch\"}], "
     "\"resource\": [";
+
+/* The system-level operations: FHIR Bulk Data $export (handlers_export.c). */
+#define CAPABILITY_EXPORT                                                                          \
+    "{\"name\": \"export\", \"definition\": "                                                      \
+    "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\", \"documentation\": "          \
+    "\"Bulk Data export of every live resource (GET or POST /fhir/$export, Prefer: "               \
+    "respond-async; _type, _since, _outputFormat=application/fhir+ndjson).\"}, "                   \
+    "{\"name\": \"patient-export\", \"definition\": "                                              \
+    "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\", "                     \
+    "\"documentation\": \"Bulk Data export of the Patient compartment at /fhir/Patient/$export "   \
+    "(same parameters).\"}"
 
 void pp_http_handle_metadata(const struct pp_http_request *req, struct pp_http_response *res)
 {
@@ -39,7 +53,7 @@ void pp_http_handle_metadata(const struct pp_http_request *req, struct pp_http_r
     res->content_type = PP_HTTP_FHIR_JSON;
     pp_buf_add(&res->body, capability_head, sizeof(capability_head) - 1);
     pp_http_rest_capability(&res->body);
-    pp_buf_adds(&res->body, "]}]}\n");
+    pp_buf_adds(&res->body, "], \"operation\": [" CAPABILITY_EXPORT "]}]}\n");
 }
 
 /* The body as a one-patient Bundle (or one resource). On success *r is the patient's record,
@@ -48,20 +62,12 @@ static enum pp_err load_patient(const struct pp_http_request *req, struct pp_pat
                                 const struct pp_record **r, struct pp_diag *d)
 {
     cJSON *root = NULL;
-    enum pp_err rc = pp_json_parse(req->body, req->body_len, "request", &root, d);
+    enum pp_err rc = pp_json_parse_fast(req->body, req->body_len, "request", &root, d);
     if (rc)
         return rc;
-    rc = pp_fhir_load_json(set, root, "request", d);
+    rc = pp_ops_one_record(set, root, r, d);
     cJSON_Delete(root);
-    if (rc)
-        return rc;
-    pp_fhir_patient_set_finish(set);
-    if (set->n_records != 1)
-        return pp_diag_set(d, PP_ERR_INPUT, "request",
-                           "expected the resources of exactly one patient, found %zu patients",
-                           set->n_records);
-    *r = set->records[0];
-    return PP_OK;
+    return rc;
 }
 
 static const char *med_type(const struct pp_medication *m)
@@ -74,113 +80,40 @@ static const char *med_type(const struct pp_medication *m)
     return "MedicationRequest";
 }
 
-/* ", " between array elements: nothing right after the opening '['. */
-static void open_part(struct pp_buf *b, const char *name)
-{
-    if (b->len && b->data[b->len - 1] != '[')
-        pp_buf_adds(b, ", ");
-    pp_buf_adds(b, "{\"name\": ");
-    pp_buf_add_json_str(b, name);
-}
-
-static void part_str(struct pp_buf *b, const char *name, const char *type, const char *v)
-{
-    if (!v)
-        return;
-    open_part(b, name);
-    pp_buf_addf(b, ", \"value%s\": ", type);
-    pp_buf_add_json_str(b, v);
-    pp_buf_adds(b, "}");
-}
-
-static void part_num(struct pp_buf *b, const char *name, double v)
-{
-    if (!isfinite(v))
-        return;
-    open_part(b, name);
-    pp_buf_adds(b, ", \"valueDecimal\": ");
-    pp_buf_add_num2(b, v);
-    pp_buf_adds(b, "}");
-}
-
-/* {"name": name, "valueReference": {"reference": "type/id"}} (just id when type is NULL). */
-static void part_ref(struct pp_buf *b, const char *name, const char *type, const char *id)
-{
-    struct pp_buf ref;
-
-    pp_buf_init(&ref, PP_BUF_UNLIMITED);
-    if (type)
-        pp_buf_addf(&ref, "%s/", type);
-    pp_buf_adds(&ref, id ? id : "");
-    open_part(b, name);
-    pp_buf_adds(b, ", \"valueReference\": {\"reference\": ");
-    pp_buf_add_json_str(b, ref.data);
-    pp_buf_adds(b, "}}");
-    pp_buf_release(&ref);
-}
-
 /* Parameters: patient, totalMmePerDay (absent when none counted), complete, one `order` per
  * opioid order (medication, status, mmePerDay, factor, reason). */
 static void write_mme(struct pp_buf *b, const struct pp_record *r, const struct pp_mme_result *m)
 {
     pp_buf_adds(b, "{\"resourceType\": \"Parameters\", \"parameter\": [");
-    part_ref(b, "patient", "Patient", r->patient.id);
-    part_num(b, "totalMmePerDay", m->total);
-    pp_buf_adds(b, m->complete ? ", {\"name\": \"complete\", \"valueBoolean\": true}"
-                               : ", {\"name\": \"complete\", \"valueBoolean\": false}");
+    pp_ops_ref(b, "patient", "Patient", r->patient.id);
+    pp_ops_num(b, "totalMmePerDay", m->total);
+    pp_ops_bool(b, "complete", m->complete);
     for (size_t i = 0; i < m->n_orders; i++) {
         const struct pp_mme_order *o = &m->orders[i];
-        open_part(b, "order");
-        pp_buf_adds(b, ", \"part\": [");
-        part_str(b, "status", "Code", pp_mme_status_name(o->status));
+        pp_ops_part_open(b, "order");
+        pp_ops_str(b, "status", "Code", pp_mme_status_name(o->status));
         if (o->med->id)
-            part_ref(b, "medication", med_type(o->med), o->med->id);
-        part_str(b, "name", "String", pp_concept_label(&o->med->code));
-        part_num(b, "mmePerDay", o->mme_per_day);
-        part_num(b, "factor", o->factor);
-        part_str(b, "reason", "String", o->reason);
-        pp_buf_adds(b, "]}");
+            pp_ops_ref(b, "medication", med_type(o->med), o->med->id);
+        pp_ops_str(b, "name", "String", pp_concept_label(&o->med->code));
+        pp_ops_num(b, "mmePerDay", o->mme_per_day);
+        pp_ops_num(b, "factor", o->factor);
+        pp_ops_str(b, "reason", "String", o->reason);
+        pp_ops_part_close(b);
     }
 }
 
-/* One `finding` parameter per finding: rule, severity, summary, detail, source, evidence
- * (references), suggestion (labels). */
-static void write_findings(struct pp_buf *b, const struct pp_findings *f)
+void pp_http_patient_answer(const struct pp_http_request *req, struct pp_http_response *res,
+                            const struct pp_record *r, bool findings)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        const struct pp_finding *x = &f->items[i];
-        open_part(b, "finding");
-        pp_buf_adds(b, ", \"part\": [");
-        part_str(b, "rule", "Code", x->rule_id);
-        part_str(b, "severity", "Code", pp_severity_name(x->severity));
-        part_str(b, "summary", "String", x->summary);
-        part_str(b, "detail", "Markdown", x->detail);
-        part_str(b, "source", "String", x->source);
-        for (size_t k = 0; k < x->n_evidence; k++)
-            part_ref(b, "evidence", NULL, x->evidence[k]);
-        for (size_t k = 0; k < x->n_suggestions; k++)
-            part_str(b, "suggestion", "String", x->suggestions[k].label);
-        pp_buf_adds(b, "]}");
-    }
-}
-
-static void patient_op(const struct pp_http_request *req, struct pp_http_response *res,
-                       bool findings)
-{
-    struct pp_patient_set set;
     struct pp_mme_result mme;
     struct pp_findings fs;
     struct pp_diag d;
-    const struct pp_record *r = NULL;
     enum pp_err rc;
 
-    pp_fhir_patient_set_init(&set);
     pp_mme_result_init(&mme);
     pp_findings_init(&fs);
     pp_diag_clear(&d);
-    rc = load_patient(req, &set, &r, &d);
-    if (!rc)
-        rc = pp_mme_compute(r, req->now, req->env->policy, req->env->codes, &mme);
+    rc = pp_mme_compute(r, req->now, req->env->policy, req->env->codes, &mme);
     if (rc) {
         pp_http_fail(res, rc, &d);
         goto out;
@@ -191,12 +124,29 @@ static void patient_op(const struct pp_http_request *req, struct pp_http_respons
         /* a chart review: every current order, as `painpath check` and patient-view do */
         struct pp_opioid_context ctx = {PP_OPIOID_PATIENT_VIEW, NULL, 0};
         pp_opioid_evaluate(r, req->now, req->env->policy, req->env->terms, &mme, &ctx, &fs);
-        write_findings(&res->body, &fs);
+        pp_ops_findings(&res->body, &fs);
     }
     pp_buf_adds(&res->body, "]}\n");
 out:
     pp_findings_release(&fs);
     pp_mme_result_release(&mme);
+}
+
+static void patient_op(const struct pp_http_request *req, struct pp_http_response *res,
+                       bool findings)
+{
+    struct pp_patient_set set;
+    struct pp_diag d;
+    const struct pp_record *r = NULL;
+    enum pp_err rc;
+
+    pp_fhir_patient_set_init(&set);
+    pp_diag_clear(&d);
+    rc = load_patient(req, &set, &r, &d);
+    if (rc)
+        pp_http_fail(res, rc, &d);
+    else
+        pp_http_patient_answer(req, res, r, findings);
     pp_fhir_patient_set_release(&set);
 }
 

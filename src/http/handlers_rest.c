@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "http/handlers.h"
+#include "store/search_params.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/json.h"
@@ -56,21 +57,6 @@ static const char *const rest_types[] = {
 };
 #define N_REST_TYPES (sizeof(rest_types) / sizeof(rest_types[0]))
 
-/* The search parameters pp_store_query_param takes (CapabilityStatement and docs). */
-static const struct {
-    const char *name, *type, *doc;
-} search_params[] = {
-    {"_id", "token", "logical id"},
-    {"patient", "reference", "the patient the resource belongs to (id or Patient/id)"},
-    {"subject", "reference", "subject reference Type/id"},
-    {"code", "token",
-     "system|code, |code or code (code, medicationCodeableConcept, "
-     "vaccineCode)"},
-    {"status", "token", "status, clinicalStatus or verificationStatus code"},
-    {"date", "date", "clinical date with prefix eq/ge/gt/le/lt; may repeat"},
-    {"identifier", "token", "system|value"},
-};
-
 bool pp_http_rest_type_supported(const char *type)
 {
     for (size_t i = 0; i < N_REST_TYPES; i++)
@@ -104,6 +90,17 @@ void pp_http_rest_thread_close(void)
         pp_store_close(s);
         (void)pthread_setspecific(store_key, NULL);
     }
+}
+
+bool pp_http_rest_thread_timing(uint64_t *ns, uint64_t *steps)
+{
+    struct pp_store *s;
+    pthread_once(&store_once, store_key_create);
+    s = pthread_getspecific(store_key);
+    if (!s)
+        return false;
+    pp_store_take_timing(s, ns, steps);
+    return *steps > 0;
 }
 
 enum pp_err pp_http_store(const struct pp_http_request *req, struct pp_store **out,
@@ -268,7 +265,7 @@ static enum pp_err parse_resource(const char *body, size_t len, const char *type
     *out = NULL;
     if (len == 0)
         return pp_diag_set(d, PP_ERR_INPUT, "request", "the request has no body");
-    rc = pp_json_parse(body, len, "request", &root, d);
+    rc = pp_json_parse_fast(body, len, "request", &root, d);
     if (rc)
         return rc;
     if (!cJSON_IsObject(root)) {
@@ -392,7 +389,8 @@ static enum pp_err add_entry(void *ctx, const struct pp_store_resource *r)
                                            : "200",
                     r->meta.version, r->meta.last_updated);
     } else {
-        pp_buf_adds(b, ", \"search\": {\"mode\": \"match\"}}");
+        pp_buf_adds(b, r->mode == PP_STORE_MODE_INCLUDE ? ", \"search\": {\"mode\": \"include\"}}"
+                                                        : ", \"search\": {\"mode\": \"match\"}}");
     }
     return pp_buf_status(b);
 }
@@ -611,11 +609,16 @@ void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_htt
             }
         }
         rc = pp_store_query_param(&q, name, value, &d);
-        if (rc == PP_ERR_UNSUPPORTED) {
-            char what[200];
-            snprintf(what, sizeof(what), "unknown search parameter '%.64s' for %.64s", name,
-                     req->param);
-            pp_http_outcome(res, 400, "not-supported", "", what);
+        if (rc == PP_ERR_UNSUPPORTED || rc == PP_ERR_LIMIT) {
+            /* every search error is the client's: 400, naming the parameter */
+            char what[700];
+            if (rc == PP_ERR_UNSUPPORTED && strcmp(d.what, "unsupported search parameter") == 0)
+                snprintf(what, sizeof(what), "unknown search parameter '%.64s' for %.64s", name,
+                         req->param);
+            else
+                snprintf(what, sizeof(what), "search parameter '%.64s': %s", name, d.what);
+            pp_http_outcome(res, 400, rc == PP_ERR_LIMIT ? "too-costly" : "not-supported", d.where,
+                            what);
             pp_store_query_release(&q);
             return;
         }
@@ -1000,6 +1003,49 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
 
 /* ---- the CapabilityStatement's rest.resource array ---- */
 
+static const char *const sp_type_names[] = {"token", "reference", "date", "string"};
+
+/* "Type:param" for every reference parameter of `source` that may name `target` (NULL:
+ * any), comma-separated after the first (*n counts what was written). */
+static void add_includes(struct pp_buf *b, const char *source, const char *target, size_t *n)
+{
+    size_t np;
+    const struct pp_search_param *p = pp_search_params(source, &np);
+    for (size_t k = 0; k < np; k++) {
+        char name[160];
+        if (p[k].type != PP_SP_REFERENCE || (target && !pp_search_param_targets(&p[k], target)))
+            continue;
+        snprintf(name, sizeof(name), "%s:%s", source, p[k].name);
+        pp_buf_adds(b, (*n)++ ? ", " : "");
+        pp_buf_add_json_str(b, name);
+    }
+}
+
+/* searchParam, searchInclude and searchRevInclude of one type, from the store's table. */
+static void add_search_params(struct pp_buf *b, const char *type)
+{
+    size_t np, n = 0;
+    const struct pp_search_param *p = pp_search_params(type, &np);
+    for (size_t k = 0; k < np; k++) {
+        char def[200];
+        pp_search_param_definition(type, &p[k], def, sizeof(def));
+        pp_buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
+        pp_buf_add_json_str(b, p[k].name);
+        pp_buf_adds(b, ", \"definition\": ");
+        pp_buf_add_json_str(b, def);
+        pp_buf_adds(b, ", \"type\": ");
+        pp_buf_add_json_str(b, sp_type_names[p[k].type]);
+        pp_buf_adds(b, "}");
+    }
+    pp_buf_adds(b, "], \"searchInclude\": [");
+    add_includes(b, type, NULL, &n);
+    pp_buf_adds(b, "], \"searchRevInclude\": [");
+    n = 0;
+    for (size_t i = 0; i < N_REST_TYPES; i++)
+        add_includes(b, rest_types[i], type, &n);
+    pp_buf_adds(b, "]");
+}
+
 void pp_http_rest_capability(struct pp_buf *b)
 {
     for (size_t i = 0; i < N_REST_TYPES; i++) {
@@ -1012,26 +1058,8 @@ void pp_http_rest_capability(struct pp_buf *b)
                        "{\"code\": \"update\"}, {\"code\": \"delete\"}, "
                        "{\"code\": \"history-instance\"}, {\"code\": \"create\"}, "
                        "{\"code\": \"search-type\"}], \"searchParam\": [");
-        for (size_t k = 0; k < sizeof(search_params) / sizeof(search_params[0]); k++) {
-            pp_buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
-            pp_buf_add_json_str(b, search_params[k].name);
-            pp_buf_adds(b, ", \"type\": ");
-            pp_buf_add_json_str(b, search_params[k].type);
-            pp_buf_adds(b, ", \"documentation\": ");
-            pp_buf_add_json_str(b, search_params[k].doc);
-            pp_buf_adds(b, "}");
-        }
-        pp_buf_adds(b, "]");
-        if (strcmp(rest_types[i], "Patient") == 0)
-            pp_buf_adds(b, ", \"operation\": ["
-                           "{\"name\": \"mme\", \"definition\": "
-                           "\"urn:painpath:OperationDefinition/Patient-mme\", "
-                           "\"documentation\": \"MME/day per opioid order and in total (CDC 2022 "
-                           "table by default).\"}, "
-                           "{\"name\": \"evaluate\", \"definition\": "
-                           "\"urn:painpath:OperationDefinition/Patient-evaluate\", "
-                           "\"documentation\": \"MME plus every opioid-safety finding (CDC 2022 "
-                           "and the practice's policy) on the patient's current orders.\"}]");
+        add_search_params(b, rest_types[i]);
+        pp_http_ops_capability(b, rest_types[i]); /* handlers_ops_clinic.c */
         pp_buf_adds(b, "}");
     }
 }

@@ -26,6 +26,7 @@ struct pp_http_env {
     const struct pp_terms *terms;
     const struct pp_drug_codes *codes; /* may be NULL */
     const char *db_path;               /* the store (store/store.h); NULL: no FHIR REST */
+    const char *export_dir;            /* bulk $export files; NULL: "<db_path>.export" */
 };
 
 struct pp_http_metrics;
@@ -58,6 +59,8 @@ struct pp_http_request {
     bool args_overflow;   /* more than PP_HTTP_ARGS_MAX parameters were sent */
     const char *if_match; /* the If-Match header, or NULL */
     const char *host;     /* the Host header, or NULL (for absolute links) */
+    const char *prefer;   /* the Prefer header, or NULL (bulk $export: respond-async) */
+    const char *accept;   /* the Accept header, or NULL */
     const char *body;     /* NUL-terminated; "" when there is none */
     size_t body_len;
     pp_day now; /* env->now, or today when the server runs on the real clock */
@@ -69,11 +72,19 @@ struct pp_http_request {
  * body capped by PP_HTTP_RESPONSE_MAX) and sends it after the handler returns. */
 struct pp_http_response {
     unsigned status;
-    const char *content_type; /* static string */
-    const char *allow;        /* static "GET" / "POST" for a 405, else NULL */
-    char etag[32];            /* ETag header (W/"3") when non-empty */
-    char last_modified[40];   /* Last-Modified header (an HTTP date) when non-empty */
-    char location[320];       /* Location header when non-empty */
+    const char *content_type;   /* static string */
+    const char *allow;          /* static "GET" / "POST" for a 405, else NULL */
+    char etag[32];              /* ETag header (W/"3") when non-empty */
+    char last_modified[40];     /* Last-Modified header (an HTTP date) when non-empty */
+    char location[320];         /* Location header when non-empty */
+    char content_location[320]; /* Content-Location header when non-empty */
+    char retry_after[16];       /* Retry-After header (seconds) when non-empty */
+    char progress[128];         /* X-Progress header when non-empty */
+    /* A file to send instead of `body` when >= 0 (answers larger than PP_HTTP_RESPONSE_MAX):
+     * an open descriptor the response owns, `file_size` bytes from offset 0. The server
+     * closes it after sending; pp_http_response_release closes it if it was not sent. */
+    int file_fd;
+    unsigned long long file_size;
     struct pp_buf body;
 };
 

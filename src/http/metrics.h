@@ -1,6 +1,7 @@
 /*
  * metrics.h — the server's Prometheus counters: requests by route and
- * status, a request-duration histogram per route, and CDS feedback received.
+ * status, a request-duration histogram per route, the time requests spent in the
+ * database (histogram and statement count per route), and CDS feedback received.
  * Updated with relaxed atomics from every worker thread, never a lock.
  */
 #ifndef PP_HTTP_METRICS_H
@@ -19,6 +20,11 @@ void pp_http_metrics_free(struct pp_http_metrics *m);
  * `status` (100-599; others are counted as 500), and its duration in microseconds. */
 void pp_http_metrics_request(struct pp_http_metrics *m, size_t route_index, unsigned status,
                              unsigned long long micros);
+
+/* Add one request's database work on route row `route_index`: microseconds spent in SQL
+ * statements and the statement steps run. */
+void pp_http_metrics_db(struct pp_http_metrics *m, size_t route_index, unsigned long long micros,
+                        unsigned long long steps);
 
 /* Count one CDS feedback request accepted. */
 void pp_http_metrics_feedback(struct pp_http_metrics *m);

@@ -6,6 +6,7 @@
 #include "http/http.h"
 
 #include <stddef.h>
+#include <unistd.h>
 
 /* The one table: pp_err -> HTTP status and FHIR issue type (STYLE.md "Errors"). */
 static const struct {
@@ -41,12 +42,18 @@ void pp_http_response_init(struct pp_http_response *res)
     res->content_type = PP_HTTP_JSON;
     res->allow = NULL;
     res->etag[0] = res->last_modified[0] = res->location[0] = '\0';
+    res->content_location[0] = res->retry_after[0] = res->progress[0] = '\0';
+    res->file_fd = -1;
+    res->file_size = 0;
     pp_buf_init(&res->body, PP_HTTP_RESPONSE_MAX);
 }
 
 void pp_http_response_release(struct pp_http_response *res)
 {
     pp_buf_release(&res->body);
+    if (res->file_fd >= 0)
+        close(res->file_fd);
+    res->file_fd = -1;
 }
 
 void pp_http_outcome(struct pp_http_response *res, unsigned status, const char *code,
@@ -56,6 +63,9 @@ void pp_http_outcome(struct pp_http_response *res, unsigned status, const char *
 
     res->status = status;
     res->content_type = PP_HTTP_FHIR_JSON;
+    if (res->file_fd >= 0) /* an error replaces a file answer */
+        close(res->file_fd);
+    res->file_fd = -1;
     pp_buf_reset(b);
     pp_buf_adds(b, "{\"resourceType\": \"OperationOutcome\", \"issue\": [{\"severity\": "
                    "\"error\", \"code\": ");

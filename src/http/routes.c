@@ -18,7 +18,13 @@
 /* A resource (create / update) or a transaction / batch Bundle: the same cap as the
  * clinical routes (a Synthea patient's whole history as one transaction fits). */
 #define BODY_FHIR ((size_t)16 << 20)
+/* A workflow operation's Parameters on an instance (a procedure id, a comparative block). */
+#define BODY_OP_PARAMS ((size_t)64 << 10)
+#define ALLOW_OP "GET, POST"
 #define ALLOW_INSTANCE "GET, PUT, DELETE"
+/* A bulk $export kick-off's Parameters body (a few parameters) and its status URL. */
+#define BODY_EXPORT ((size_t)64 << 10)
+#define ALLOW_EXPORT_STATUS "GET, DELETE"
 #define ALLOW_TYPE "GET, POST"
 
 static const struct pp_http_route routes[] = {
@@ -33,7 +39,54 @@ static const struct pp_http_route routes[] = {
     {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public",
      NULL},
     /* workflow operations (handlers_ops.c) */
+    {"GET", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, 0, "public", ALLOW_OP},
+    {"POST", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, BODY_OP_PARAMS,
+     "public", ALLOW_OP},
+    {"GET", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance, 0, "public",
+     ALLOW_OP},
+    {"POST", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance,
+     BODY_OP_PARAMS, "public", ALLOW_OP},
+    {"POST", "/fhir/Patient/$care-plan", pp_http_handle_patient_care_plan, BODY_CLINICAL, "public",
+     NULL},
+    {"GET", "/fhir/Patient/{rid}/$care-plan", pp_http_handle_patient_care_plan, 0, "public",
+     ALLOW_OP},
+    {"POST", "/fhir/Patient/{rid}/$care-plan", pp_http_handle_patient_care_plan, BODY_OP_PARAMS,
+     "public", ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/$triage", pp_http_handle_sr_triage, BODY_CLINICAL, "public",
+     NULL},
+    {"GET", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, 0, "public", ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, BODY_OP_PARAMS,
+     "public", ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/$eligibility", pp_http_handle_sr_eligibility, BODY_CLINICAL,
+     "public", NULL},
+    {"GET", "/fhir/ServiceRequest/{rid}/$eligibility", pp_http_handle_sr_eligibility, 0, "public",
+     ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/{rid}/$eligibility", pp_http_handle_sr_eligibility,
+     BODY_OP_PARAMS, "public", ALLOW_OP},
+    {"POST", "/fhir/Procedure/$block-report", pp_http_handle_procedure_block_report, BODY_CLINICAL,
+     "public", NULL},
+    {"GET", "/fhir/Procedure/{rid}/$block-report", pp_http_handle_procedure_block_report, 0,
+     "public", ALLOW_OP},
+    {"POST", "/fhir/Procedure/{rid}/$block-report", pp_http_handle_procedure_block_report,
+     BODY_OP_PARAMS, "public", ALLOW_OP},
+    {"POST", "/fhir/Practitioner/$qualification", pp_http_handle_practitioner_qualification,
+     BODY_CLINICAL, "public", NULL},
+    {"GET", "/fhir/Practitioner/{rid}/$qualification", pp_http_handle_practitioner_qualification, 0,
+     "public", ALLOW_OP},
+    {"POST", "/fhir/Practitioner/{rid}/$qualification", pp_http_handle_practitioner_qualification,
+     BODY_OP_PARAMS, "public", ALLOW_OP},
+    {"GET", "/fhir/Slot/$next-available", pp_http_handle_slot_next_available, 0, "public", NULL},
     /* bulk export (handlers_export.c) */
+    {"GET", "/fhir/$export", pp_http_handle_export_system, 0, "public", ALLOW_TYPE},
+    {"POST", "/fhir/$export", pp_http_handle_export_system, BODY_EXPORT, "public", ALLOW_TYPE},
+    {"GET", "/fhir/Patient/$export", pp_http_handle_export_patient, 0, "public", ALLOW_TYPE},
+    {"POST", "/fhir/Patient/$export", pp_http_handle_export_patient, BODY_EXPORT, "public",
+     ALLOW_TYPE},
+    {"GET", "/fhir/$export-status/{job}", pp_http_handle_export_status, 0, "public",
+     ALLOW_EXPORT_STATUS},
+    {"DELETE", "/fhir/$export-status/{job}", pp_http_handle_export_delete, 0, "public",
+     ALLOW_EXPORT_STATUS},
+    {"GET", "/fhir/$export-file/{job}/{file}", pp_http_handle_export_file, 0, "public", NULL},
     /* FHIR REST on the store (handlers_rest.c); after the operations so "$mme" wins */
     {"POST", "/fhir", pp_http_handle_fhir_bundle, BODY_FHIR, "public", NULL},
     {"GET", "/fhir/{type}", pp_http_handle_fhir_search, 0, "public", ALLOW_TYPE},

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/routes.h"
 #include "util/alloc.h"
@@ -120,12 +121,21 @@ static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connec
     enum MHD_Result ok;
     unsigned long long us;
     size_t len;
-    char *data = pp_buf_detach(&res->body, &len);
 
-    mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!mr) {
-        free(data);
-        return MHD_NO;
+    if (res->file_fd >= 0) {
+        /* a file answer (bulk export NDJSON): streamed from the descriptor, which
+         * libmicrohttpd closes when it is done with the response */
+        mr = MHD_create_response_from_fd64(res->file_size, res->file_fd);
+        if (!mr)
+            return MHD_NO; /* pp_http_response_release closes the descriptor */
+        res->file_fd = -1;
+    } else {
+        char *data = pp_buf_detach(&res->body, &len);
+        mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+        if (!mr) {
+            free(data);
+            return MHD_NO;
+        }
     }
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     /* answers carry patient data: no shared cache may keep them */
@@ -138,6 +148,12 @@ static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connec
         MHD_add_response_header(mr, MHD_HTTP_HEADER_LAST_MODIFIED, res->last_modified);
     if (res->location[0])
         MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, res->location);
+    if (res->content_location[0])
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_LOCATION, res->content_location);
+    if (res->retry_after[0])
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, res->retry_after);
+    if (res->progress[0])
+        MHD_add_response_header(mr, "X-Progress", res->progress);
     ok = MHD_queue_response(c, res->status, mr);
     MHD_destroy_response(mr);
     us = micros_since(&r->start);
@@ -198,6 +214,8 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
         req.if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
         req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        req.prefer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer");
+        req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
         req.body = r->body.data ? r->body.data : "";
         req.body_len = r->body.len;
         req.env = s->env;
@@ -208,6 +226,12 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         pp_json_scratch_enter(js);
         r->route->handler(&req, &res);
         pp_json_scratch_leave(js);
+        {
+            uint64_t db_ns, db_steps;
+            if (pp_http_rest_thread_timing(&db_ns, &db_steps))
+                pp_http_metrics_db(s->metrics, pp_http_route_index(r->route), db_ns / 1000,
+                                   db_steps);
+        }
         if (pp_buf_status(&res.body))
             pp_http_outcome(&res, 500, "exception", "", "response too large");
     }
@@ -336,6 +360,8 @@ enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_htt
         return pp_diag_set(d, PP_ERR_IO, "--listen", "cannot listen on %s:%u: %s", cfg->address,
                            cfg->port, e ? strerror(e) : "libmicrohttpd refused to start");
     }
+    /* only once bound: a second server that fails to bind must not touch this one's files */
+    pp_http_export_start(cfg->env);
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     *out = s;
@@ -366,6 +392,8 @@ void pp_http_server_free(struct pp_http_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    /* no handler runs now: stop and join the bulk export jobs, remove their files */
+    pp_http_export_stop();
     if (s->quiesced != MHD_INVALID_SOCKET)
         close(s->quiesced);
     pp_http_metrics_free(s->metrics);

@@ -3,7 +3,9 @@
  * timeout, one connection per struct pp_store (one per thread), every SQL text a static
  * const char[] prepared once per connection and reused, every write one transaction.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "fhir/load.h"
+#include "store/search_params.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "util/alloc.h"
@@ -36,10 +39,13 @@ enum pp_stmt {
     S_READ,
     S_VREAD,
     S_HISTORY,
-    S_SEARCH_TYPE,
-    S_SEARCH_PATIENT,
-    S_TOTAL_TYPE,
-    S_TOTAL_PATIENT,
+    S_INC_REFS,
+    S_REV_PATIENT,
+    S_REV,
+    S_IDXVER_GET,
+    S_IDXVER_SET,
+    S_REINDEX_CLEAR,
+    S_REINDEX_ALL,
     S_COUNT,
     S_TYPES,
     S_SCAN,
@@ -50,37 +56,10 @@ enum pp_stmt {
     S_COUNT_STMTS
 };
 
-/* The WHERE clause every search shares: ?1 type, ?2 patient, ?3 subject, ?4 code system,
- * ?5 code, ?6 status, ?7 date_lo, ?8 date_hi, ?9 identifier system, ?10 identifier,
- * ?11 _id; ?12 limit, ?13 offset. */
-#define PP_SEARCH_FILTER                                                                           \
-    " AND r.deleted = 0"                                                                           \
-    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                 \
-    "      AND i.param = 'subject' AND i.value = ?3))"                                             \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                 \
-    "      AND i.param = 'code' AND i.value = ?5 AND (?4 IS NULL OR i.system = ?4)))"              \
-    " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                 \
-    "      AND i.param = 'status' AND i.value = ?6))"                                              \
-    " AND (?7 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                 \
-    "      AND i.param = 'date' AND i.value >= ?7))"                                               \
-    " AND (?8 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                 \
-    "      AND i.param = 'date' AND i.value < ?8))"                                                \
-    " AND (?10 IS NULL OR EXISTS (SELECT 1 FROM search_index i WHERE i.rid = r.rid"                \
-    "      AND i.param = 'identifier' AND i.value = ?10 AND (?9 IS NULL OR i.system = ?9)))"       \
-    " AND (?11 IS NULL OR r.id = ?11)"
-
-/* ?14 is enum pp_store_sort: one key ascending or descending, then creation order. */
-#define PP_SEARCH_DATE                                                                             \
-    "(SELECT min(i.value) FROM search_index i WHERE i.rid = r.rid AND i.param = 'date')"
-#define PP_SEARCH_ORDER                                                                            \
-    " ORDER BY CASE ?14 WHEN 1 THEN r.last_updated WHEN 3 THEN " PP_SEARCH_DATE                    \
-    " WHEN 5 THEN r.id END ASC,"                                                                   \
-    " CASE ?14 WHEN 2 THEN r.last_updated WHEN 4 THEN " PP_SEARCH_DATE                             \
-    " WHEN 6 THEN r.id END DESC, r.rid LIMIT ?12 OFFSET ?13"
-
+/* Columns 0-5 as row_resource reads them, then 6 rid and 7 patient (for _include). */
 #define PP_SEARCH_SELECT                                                                           \
-    "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body FROM resource r"            \
-    " JOIN resource_version v ON v.rid = r.rid AND v.version = r.version"
+    "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body, r.rid, r.patient"          \
+    " FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version"
 
 static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -95,8 +74,8 @@ static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_INS_VER] = "INSERT INTO resource_version (rid, version, last_updated, deleted, body)"
                   " VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_DEL_IDX] = "DELETE FROM search_index WHERE rid = ?1",
-    [S_INS_IDX] = "INSERT OR IGNORE INTO search_index (rid, param, system, value)"
-                  " VALUES (?1, ?2, ?3, ?4)",
+    [S_INS_IDX] = "INSERT OR IGNORE INTO search_index (rid, param, system, value, lo, hi)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_READ] = PP_SEARCH_SELECT " WHERE r.type = ?1 AND r.id = ?2",
     [S_VREAD] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body"
                 " FROM resource r JOIN resource_version v ON v.rid = r.rid"
@@ -104,14 +83,18 @@ static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_HISTORY] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body"
                   " FROM resource r JOIN resource_version v ON v.rid = r.rid"
                   " WHERE r.type = ?1 AND r.id = ?2 ORDER BY v.version DESC",
-    [S_SEARCH_TYPE] =
-        PP_SEARCH_SELECT " WHERE r.type = ?1 AND ?2 IS NULL" PP_SEARCH_FILTER PP_SEARCH_ORDER,
-    [S_SEARCH_PATIENT] =
-        PP_SEARCH_SELECT " WHERE r.patient = ?2 AND r.type = ?1" PP_SEARCH_FILTER PP_SEARCH_ORDER,
-    [S_TOTAL_TYPE] = "SELECT count(*) FROM resource r WHERE r.type = ?1 AND ?2 IS NULL"
-                     " AND ?12 IS NULL AND ?13 IS NULL" PP_SEARCH_FILTER,
-    [S_TOTAL_PATIENT] = "SELECT count(*) FROM resource r WHERE r.patient = ?2 AND r.type = ?1"
-                        " AND ?12 IS NULL AND ?13 IS NULL" PP_SEARCH_FILTER,
+    [S_INC_REFS] = "SELECT value FROM search_index WHERE rid = ?1 AND param = ?2 ORDER BY value",
+    [S_REV_PATIENT] = PP_SEARCH_SELECT " WHERE r.patient = ?1 AND r.type = ?2 AND r.deleted = 0"
+                                       " ORDER BY r.rid",
+    [S_REV] = PP_SEARCH_SELECT " WHERE r.rid IN (SELECT i.rid FROM search_index i"
+                               " WHERE i.param = ?1 AND i.value = ?2)"
+                               " AND r.type = ?3 AND r.deleted = 0 ORDER BY r.rid",
+    [S_IDXVER_GET] = "SELECT coalesce(max(version), 0) FROM search_index_version",
+    [S_IDXVER_SET] = "UPDATE search_index_version SET version = ?1",
+    [S_REINDEX_CLEAR] = "DELETE FROM search_index",
+    [S_REINDEX_ALL] = "SELECT r.rid, r.type, v.body FROM resource r JOIN resource_version v"
+                      " ON v.rid = r.rid AND v.version = r.version WHERE r.deleted = 0"
+                      " ORDER BY r.rid",
     [S_COUNT] = "SELECT count(*) FROM resource WHERE deleted = 0 AND (?1 IS NULL OR type = ?1)",
     [S_TYPES] = "SELECT type, count(*) FROM resource WHERE deleted = 0 GROUP BY type"
                 " ORDER BY type",
@@ -138,13 +121,51 @@ static const char pp_sql_schema_table[] = "CREATE TABLE IF NOT EXISTS schema_ver
                                           " version INTEGER PRIMARY KEY,"
                                           " applied_at TEXT NOT NULL)";
 
+/* Prepared searches kept per connection, by SQL text (the shape of a query). */
+#define PP_STORE_SHAPES 16
+struct shape {
+    char *sql;
+    sqlite3_stmt *st;
+};
+
 struct pp_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_STMTS];
+    struct shape shapes[PP_STORE_SHAPES];
+    int next_shape;
     bool in_tx;
     int schema;
     struct pp_buf scratch; /* index extraction scratch */
+    uint64_t step_ns;      /* time spent in sqlite3_step since the last pp_store_take_timing */
+    uint64_t steps;
 };
+
+static enum pp_err reindex_if_stale(struct pp_store *s, struct pp_diag *d);
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* sqlite3_step, timed for the server's database metrics. */
+static int step(struct pp_store *s, sqlite3_stmt *st)
+{
+    uint64_t t0 = mono_ns();
+    int rc = sqlite3_step(st);
+    s->step_ns += mono_ns() - t0;
+    s->steps++;
+    return rc;
+}
+
+void pp_store_take_timing(struct pp_store *s, uint64_t *ns, uint64_t *steps)
+{
+    *ns = s->step_ns;
+    *steps = s->steps;
+    s->step_ns = 0;
+    s->steps = 0;
+}
 
 static enum pp_err db_error(struct pp_store *s, struct pp_diag *d, const char *where)
 {
@@ -180,7 +201,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 static enum pp_err stmt_done(struct pp_store *s, sqlite3_stmt *st, struct pp_diag *d,
                              const char *where)
 {
-    int rc = sqlite3_step(st);
+    int rc = step(s, st);
     enum pp_err e = rc == SQLITE_DONE ? PP_OK : db_error(s, d, where);
     sqlite3_reset(st);
     return e;
@@ -266,7 +287,7 @@ static enum pp_err migrate(struct pp_store *s, struct pp_diag *d)
         return e;
     if (!(st = stmt_get(s, S_SCHEMA_GET, d)))
         goto fail_io;
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    if (step(s, st) != SQLITE_ROW) {
         (void)db_error(s, d, "schema_version");
         goto fail_io;
     }
@@ -325,7 +346,7 @@ enum pp_err pp_store_open(const char *path, struct pp_store **out, struct pp_dia
         pp_store_close(s);
         return e;
     }
-    if ((e = migrate(s, d)) != PP_OK) {
+    if ((e = migrate(s, d)) != PP_OK || (e = reindex_if_stale(s, d)) != PP_OK) {
         pp_store_close(s);
         return e;
     }
@@ -341,6 +362,10 @@ void pp_store_close(struct pp_store *s)
         pp_store_rollback(s);
     for (int i = 0; i < S_COUNT_STMTS; i++)
         sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < PP_STORE_SHAPES; i++) {
+        sqlite3_finalize(s->shapes[i].st);
+        free(s->shapes[i].sql);
+    }
     sqlite3_close(s->db);
     pp_buf_release(&s->scratch);
     free(s);
@@ -398,6 +423,9 @@ void pp_store_rollback(struct pp_store *s)
     for (int i = 0; i < S_COUNT_STMTS; i++)
         if (s->stmt[i])
             sqlite3_reset(s->stmt[i]);
+    for (int i = 0; i < PP_STORE_SHAPES; i++)
+        if (s->shapes[i].st)
+            sqlite3_reset(s->shapes[i].st);
     if (sqlite3_get_autocommit(s->db) == 0)
         (void)exec_simple(s, S_ROLLBACK, &ignored);
     s->in_tx = false;
@@ -455,8 +483,10 @@ static enum pp_err put_version(struct pp_store *s, sqlite3_int64 rid, long versi
 
 /* ---- index rows ---------------------------------------------------------------------- */
 
-static enum pp_err index_row(struct pp_store *s, sqlite3_int64 rid, const char *param,
-                             const char *system, const char *value, struct pp_diag *d)
+/* One index row; lo/hi are bound only for date rows (has_range). */
+static enum pp_err index_row(struct pp_store *s, sqlite3_int64 rid, const char *key,
+                             const char *system, const char *value, bool has_range, int64_t lo,
+                             int64_t hi, struct pp_diag *d)
 {
     sqlite3_stmt *st;
     if (!value || !*value)
@@ -464,81 +494,181 @@ static enum pp_err index_row(struct pp_store *s, sqlite3_int64 rid, const char *
     if (!(st = stmt_get(s, S_INS_IDX, d)))
         return PP_ERR_IO;
     sqlite3_bind_int64(st, 1, rid);
-    sqlite3_bind_text(st, 2, param, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, system ? system : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
-    return stmt_done(s, st, d, param);
-}
-
-/* Index every coding of a CodeableConcept under `param` (system|code). */
-static enum pp_err index_concept(struct pp_store *s, sqlite3_int64 rid, const char *param,
-                                 const cJSON *cc, struct pp_diag *d)
-{
-    const cJSON *c;
-    enum pp_err e;
-    cJSON_ArrayForEach(c, pp_json_arr(cc, "coding"))
-    {
-        if ((e = index_row(s, rid, param, pp_json_str(c, "system"), pp_json_str(c, "code"), d)))
-            return e;
+    if (has_range) {
+        sqlite3_bind_int64(st, 5, lo);
+        sqlite3_bind_int64(st, 6, hi);
     }
-    return PP_OK;
+    return stmt_done(s, st, d, key);
 }
 
-/* The clinical date of a resource, for the `date` parameter: the first of these present. */
-static const char *const pp_date_paths[][2] = {
-    {"effectiveDateTime", NULL},
-    {"effectivePeriod", "start"},
-    {"performedDateTime", NULL},
-    {"performedPeriod", "start"},
-    {"onsetDateTime", NULL},
-    {"authoredOn", NULL},
-    {"occurrenceDateTime", NULL},
-    {"period", "start"},
-    {"start", NULL},
-    {"date", NULL},
-    {"recordedDate", NULL},
-    {"issued", NULL},
-    {"created", NULL},
-    {"billablePeriod", "start"},
-    {"birthDate", NULL},
+/* What one parameter's extraction writes to. */
+struct index_ctx {
+    struct pp_store *s;
+    sqlite3_int64 rid;
+    const struct pp_search_param *p;
+    struct pp_diag *d;
+    size_t rows;
 };
 
-/* Replace the index rows of rid with those `res` calls for. */
-static enum pp_err index_resource(struct pp_store *s, sqlite3_int64 rid, const cJSON *res,
-                                  struct pp_diag *d)
+static enum pp_err index_string(struct index_ctx *x, const char *text)
 {
-    static const char *const code_keys[] = {"code", "medicationCodeableConcept", "vaccineCode"};
-    static const char *const status_keys[] = {"clinicalStatus", "verificationStatus"};
+    char *norm;
+    enum pp_err e;
+    if (!text || !*text)
+        return PP_OK;
+    norm = pp_search_string_norm(text);
+    /* the normalised text is searched; the text as written answers :exact */
+    e = index_row(x->s, x->rid, x->p->key, text, norm, false, 0, 0, x->d);
+    free(norm);
+    x->rows++;
+    return e;
+}
+
+/* One element value at the end of a path, indexed as x->p's type says. */
+static enum pp_err index_leaf(struct index_ctx *x, const cJSON *v)
+{
+    const cJSON *c;
+    enum pp_err e = PP_OK;
+    char ref[PP_STORE_TYPE_MAX + PP_STORE_ID_MAX + 2];
+    switch (x->p->type) {
+    case PP_SP_TOKEN:
+        if (cJSON_IsString(v))
+            e = index_row(x->s, x->rid, x->p->key, NULL, v->valuestring, false, 0, 0, x->d);
+        else if (cJSON_IsBool(v))
+            e = index_row(x->s, x->rid, x->p->key, NULL, cJSON_IsTrue(v) ? "true" : "false", false,
+                          0, 0, x->d);
+        else if (pp_json_arr(v, "coding"))
+            cJSON_ArrayForEach(c, pp_json_arr(v, "coding"))
+            {
+                if ((e = index_row(x->s, x->rid, x->p->key, pp_json_str(c, "system"),
+                                   pp_json_str(c, "code"), false, 0, 0, x->d)))
+                    return e;
+            }
+        else if (pp_json_str(v, "code"))
+            e = index_row(x->s, x->rid, x->p->key, pp_json_str(v, "system"), pp_json_str(v, "code"),
+                          false, 0, 0, x->d);
+        else
+            e = index_row(x->s, x->rid, x->p->key, pp_json_str(v, "system"),
+                          pp_json_str(v, "value"), false, 0, 0, x->d);
+        break;
+    case PP_SP_REFERENCE: {
+        const char *text = cJSON_IsString(v) ? v->valuestring : pp_json_str(v, "reference");
+        if (!text)
+            break;
+        if (pp_search_ref_norm(text, ref, sizeof(ref))) {
+            char type[PP_STORE_TYPE_MAX + 1];
+            size_t tl = strcspn(ref, "/");
+            memcpy(type, ref, tl);
+            type[tl] = '\0';
+            if (!pp_search_param_targets(x->p, type))
+                break;
+            text = ref;
+        } else if (!cJSON_IsString(v)) {
+            break; /* contained, urn:uuid: nothing to search by */
+        }
+        e = index_row(x->s, x->rid, x->p->key, NULL, text, false, 0, 0, x->d);
+        break;
+    }
+    case PP_SP_DATE: {
+        int64_t lo = PP_SP_DATE_MIN, hi = PP_SP_DATE_MAX, l2, h2;
+        const char *text = NULL;
+        if (cJSON_IsString(v)) {
+            text = v->valuestring;
+            if (!pp_search_date_range(text, &lo, &hi))
+                break;
+        } else {
+            const char *start = pp_json_str(v, "start"), *end = pp_json_str(v, "end");
+            if (start && pp_search_date_range(start, &lo, &h2))
+                text = start;
+            if (end && pp_search_date_range(end, &l2, &hi))
+                text = text ? text : end;
+            if (!text)
+                break;
+        }
+        e = index_row(x->s, x->rid, x->p->key, NULL, text, true, lo, hi, x->d);
+        break;
+    }
+    case PP_SP_STRING:
+        if (cJSON_IsString(v))
+            return index_string(x, v->valuestring);
+        /* HumanName, Address: every part but use / type */
+        cJSON_ArrayForEach(c, v)
+        {
+            const cJSON *item;
+            if (!c->string || strcmp(c->string, "use") == 0 || strcmp(c->string, "type") == 0)
+                continue;
+            if (cJSON_IsString(c) && (e = index_string(x, c->valuestring)))
+                return e;
+            if (cJSON_IsArray(c))
+                cJSON_ArrayForEach(item, c)
+                {
+                    if (cJSON_IsString(item) && (e = index_string(x, item->valuestring)))
+                        return e;
+                }
+        }
+        break;
+    }
+    x->rows++;
+    return e;
+}
+
+/* Walk the dotted path (len bytes) from v, through arrays, to its leaves. */
+static enum pp_err index_path(struct index_ctx *x, const cJSON *v, const char *path, size_t len)
+{
     const cJSON *c;
     enum pp_err e;
-    if ((e = clear_index(s, rid, d)) != PP_OK)
-        return e;
-    if ((e = index_row(s, rid, "subject", NULL,
-                       pp_json_str(pp_json_obj(res, "subject"), "reference"), d)))
-        return e;
-    for (size_t i = 0; i < sizeof(code_keys) / sizeof(code_keys[0]); i++)
-        if ((e = index_concept(s, rid, "code", pp_json_obj(res, code_keys[i]), d)))
-            return e;
-    if ((e = index_row(s, rid, "status", NULL, pp_json_str(res, "status"), d)))
-        return e;
-    for (size_t i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++)
-        if ((e = index_concept(s, rid, "status", pp_json_obj(res, status_keys[i]), d)))
-            return e;
-    for (size_t i = 0; i < sizeof(pp_date_paths) / sizeof(pp_date_paths[0]); i++) {
-        const char *v = pp_date_paths[i][1] ? pp_json_str(pp_json_obj(res, pp_date_paths[i][0]),
-                                                          pp_date_paths[i][1])
-                                            : pp_json_str(res, pp_date_paths[i][0]);
-        if (v) {
-            if ((e = index_row(s, rid, "date", NULL, v, d)))
+    char step[64];
+    size_t sl;
+    if (!v)
+        return PP_OK;
+    if (cJSON_IsArray(v)) {
+        cJSON_ArrayForEach(c, v)
+        {
+            if ((e = index_path(x, c, path, len)))
                 return e;
-            break;
         }
+        return PP_OK;
     }
-    cJSON_ArrayForEach(c, pp_json_arr(res, "identifier"))
-    {
-        if ((e = index_row(s, rid, "identifier", pp_json_str(c, "system"), pp_json_str(c, "value"),
-                           d)))
-            return e;
+    if (len == 0)
+        return index_leaf(x, v);
+    sl = 0;
+    while (sl < len && path[sl] != '.')
+        sl++;
+    if (sl >= sizeof(step) || !cJSON_IsObject(v))
+        return PP_OK;
+    memcpy(step, path, sl);
+    step[sl] = '\0';
+    c = cJSON_GetObjectItemCaseSensitive(v, step);
+    return index_path(x, c, sl < len ? path + sl + 1 : path + sl, sl < len ? len - sl - 1 : 0);
+}
+
+/* Write the index rows of `res` (of `type`) as its parameter table says; `fresh`: rid has no
+ * rows yet (a new resource, or a re-index), so nothing is deleted first. */
+static enum pp_err index_resource(struct pp_store *s, sqlite3_int64 rid, const char *type,
+                                  const cJSON *res, bool fresh, struct pp_diag *d)
+{
+    size_t n;
+    const struct pp_search_param *params = pp_search_params(type, &n);
+    enum pp_err e;
+    if (!fresh && (e = clear_index(s, rid, d)) != PP_OK)
+        return e;
+    for (size_t i = 0; i < n; i++) {
+        struct index_ctx x = {s, rid, &params[i], d, 0};
+        const char *path = params[i].paths;
+        /* only the parameter that owns its key writes rows */
+        if (!path || strcmp(params[i].key, params[i].name) != 0)
+            continue;
+        while (*path) {
+            size_t len = strcspn(path, "|");
+            if ((e = index_path(&x, res, path, len)) != PP_OK)
+                return e;
+            if (x.rows && (params[i].flags & PP_SP_FIRST_PATH))
+                break;
+            path += len + (path[len] == '|');
+        }
     }
     return PP_OK;
 }
@@ -605,7 +735,7 @@ static enum pp_err write_version(struct pp_store *s, const char *type, const cha
         return PP_ERR_IO;
     bind_text(st, 1, type);
     bind_text(st, 2, id);
-    int rc = sqlite3_step(st);
+    int rc = step(s, st);
     if (rc == SQLITE_ROW) {
         exists = true;
         rid = sqlite3_column_int64(st, 0);
@@ -645,7 +775,7 @@ static enum pp_err write_version(struct pp_store *s, const char *type, const cha
     cJSON_free(body);
     if (e != PP_OK)
         return e;
-    if ((e = index_resource(s, rid, res, d)) != PP_OK)
+    if ((e = index_resource(s, rid, type, res, !exists, d)) != PP_OK)
         return e;
     if (meta) {
         snprintf(meta->type, sizeof(meta->type), "%s", type);
@@ -731,7 +861,7 @@ enum pp_err pp_store_delete(struct pp_store *s, const char *type, const char *id
     }
     bind_text(st, 1, type);
     bind_text(st, 2, id);
-    int rc = sqlite3_step(st);
+    int rc = step(s, st);
     if (rc != SQLITE_ROW) {
         e = rc == SQLITE_DONE ? pp_diag_set(d, PP_ERR_NOT_FOUND, "id", "no %s/%s", type, id)
                               : db_error(s, d, "resource");
@@ -786,7 +916,7 @@ static enum pp_err read_one(struct pp_store *s, sqlite3_stmt *st, const char *ty
                             char **body, struct pp_store_meta *meta, struct pp_diag *d)
 {
     struct pp_store_resource r;
-    int rc = sqlite3_step(st);
+    int rc = step(s, st);
     *body = NULL;
     if (meta)
         memset(meta, 0, sizeof(*meta));
@@ -844,7 +974,7 @@ static enum pp_err walk(struct pp_store *s, sqlite3_stmt *st, pp_store_each_fn f
     enum pp_err e = PP_OK;
     size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = step(s, st)) == SQLITE_ROW) {
         row_resource(st, &r);
         n++;
         if ((e = fn(ctx, &r)) != PP_OK)
@@ -875,25 +1005,95 @@ enum pp_err pp_store_history(struct pp_store *s, const char *type, const char *i
 
 /* ---- search -------------------------------------------------------------------------- */
 
+/* Caps of one query (every value is bound, so these bound the SQL text and bindings). */
+#define Q_MAX_CONDS 32
+#define Q_MAX_ALTS 64
+#define Q_MAX_SORT 8
+#define Q_MAX_INC 8
+#define Q_MAX_BINDS (Q_MAX_ALTS * 3 + Q_MAX_CONDS * 4 + Q_MAX_SORT + 8)
+
+enum q_mod {
+    MOD_NONE,
+    MOD_NOT,      /* token :not */
+    MOD_MISSING,  /* :missing=true (missing_true) / false */
+    MOD_EXACT,    /* string :exact */
+    MOD_CONTAINS, /* string :contains */
+};
+
+enum q_prefix { PX_EQ, PX_NE, PX_LT, PX_GT, PX_LE, PX_GE, PX_SA, PX_EB, PX_AP };
+
+/* One value of a parameter (commas give several, ORed). */
+struct q_alt {
+    const char *system; /* token system ("" = no system), string text as written; or NULL */
+    const char *value;  /* token code, reference, normalised string; NULL: any */
+    const char *upper;  /* string prefix: the first text after every match */
+    bool suffix;        /* reference given as a bare id: any type */
+    enum q_prefix prefix;
+    int64_t lo, hi;                /* date range */
+    char lo_text[32], hi_text[32]; /* the same as lastUpdated text */
+};
+
+struct q_cond {
+    const struct pp_search_param *p;
+    enum q_mod mod;
+    bool missing_true;
+    size_t first, n; /* alts[first .. first+n) */
+};
+
+struct q_sort {
+    const struct pp_search_param *p;
+    bool desc;
+};
+
+struct q_inc {
+    const struct pp_search_param *p;
+    char source[PP_STORE_TYPE_MAX + 1]; /* the type p belongs to */
+    char target[PP_STORE_TYPE_MAX + 1]; /* "" = any */
+    bool rev;
+};
+
+struct pp_store_query_state {
+    struct q_cond conds[Q_MAX_CONDS];
+    size_t n_conds;
+    struct q_alt alts[Q_MAX_ALTS];
+    size_t n_alts;
+    struct q_sort sort[Q_MAX_SORT];
+    size_t n_sort;
+    struct q_inc inc[Q_MAX_INC];
+    size_t n_inc;
+    char **owned;
+    size_t n_owned, alloc_owned;
+};
+
 enum pp_err pp_store_query_init(struct pp_store_query *q, const char *type, struct pp_diag *d)
 {
     memset(q, 0, sizeof(*q));
     if (!pp_store_valid_type(type))
         return pp_diag_set(d, PP_ERR_INPUT, "type", "expected a resource type name");
     snprintf(q->type, sizeof(q->type), "%s", type);
+    q->state = pp_xcalloc(1, sizeof(*q->state));
     return PP_OK;
 }
 
 void pp_store_query_release(struct pp_store_query *q)
 {
-    for (int i = 0; i < q->n_owned; i++)
-        free(q->owned[i]);
-    q->n_owned = 0;
+    if (!q->state)
+        return;
+    for (size_t i = 0; i < q->state->n_owned; i++)
+        free(q->state->owned[i]);
+    free(q->state->owned);
+    free(q->state);
+    q->state = NULL;
 }
 
-static const char *own(struct pp_store_query *q, char *s)
+/* Keep s (takes ownership) until the query is released. */
+static char *own(struct pp_store_query_state *st, char *s)
 {
-    q->owned[q->n_owned++] = s;
+    if (st->n_owned == st->alloc_owned) {
+        st->alloc_owned = st->alloc_owned ? st->alloc_owned * 2 : 16;
+        st->owned = pp_xrealloc(st->owned, st->alloc_owned * sizeof(*st->owned));
+    }
+    st->owned[st->n_owned++] = s;
     return s;
 }
 
@@ -910,141 +1110,936 @@ static enum pp_err parse_long(const char *name, const char *value, long max, lon
     return PP_OK;
 }
 
-/* Split "system|value" into owned parts; no bar: system NULL. */
-static void split_token(struct pp_store_query *q, const char *value, const char **sys,
-                        const char **val)
+/* The next part of *p up to an unescaped `sep` ("\," "\|" "\$" "\\" are the character),
+ * as an owned copy; *p moves past the separator. NULL at the end. */
+static char *next_part(struct pp_store_query_state *st, const char **p, char sep)
 {
-    const char *bar = strchr(value, '|');
-    if (!bar) {
-        *sys = NULL;
-        *val = value;
-        return;
+    const char *s = *p;
+    size_t n = 0;
+    char *out;
+    if (!s)
+        return NULL;
+    out = own(st, pp_xmalloc(strlen(s) + 1));
+    while (*s && *s != sep) {
+        if (*s == '\\' && s[1])
+            s++;
+        out[n++] = *s++;
     }
-    *sys = own(q, pp_xstrndup(value, (size_t)(bar - value)));
-    *val = bar + 1;
+    out[n] = '\0';
+    *p = *s == sep ? s + 1 : NULL;
+    return out;
+}
+
+/* The type part of "Type/id" (ref, normalised) into type. */
+static void ref_type(const char *ref, char type[PP_STORE_TYPE_MAX + 1])
+{
+    size_t tl = strcspn(ref, "/");
+    if (tl > PP_STORE_TYPE_MAX)
+        tl = 0;
+    memcpy(type, ref, tl);
+    type[tl] = '\0';
+}
+
+static enum pp_err parse_date_alt(struct q_alt *a, const char *name, const char *v,
+                                  struct pp_diag *d)
+{
+    static const char *const prefixes[] = {"eq", "ne", "lt", "gt", "le", "ge", "sa", "eb", "ap"};
+    a->prefix = PX_EQ;
+    if (v[0] >= 'a' && v[0] <= 'z') {
+        size_t i;
+        for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+            if (strncmp(v, prefixes[i], 2) == 0)
+                break;
+        if (i == sizeof(prefixes) / sizeof(prefixes[0]))
+            return pp_diag_set(d, PP_ERR_INPUT, name,
+                               "expected [eq|ne|lt|gt|le|ge|sa|eb|ap]YYYY[-MM[-DD[Thh:mm[:ss]]]]");
+        a->prefix = (enum q_prefix)i;
+        v += 2;
+    }
+    if (!pp_search_date_range(v, &a->lo, &a->hi))
+        return pp_diag_set(d, PP_ERR_INPUT, name,
+                           "expected [eq|ne|lt|gt|le|ge|sa|eb|ap]YYYY[-MM[-DD[Thh:mm[:ss]]]]");
+    pp_search_date_format(a->lo, a->lo_text);
+    pp_search_date_format(a->hi, a->hi_text);
+    return PP_OK;
+}
+
+/* One value of cond c (parameter p, modifier type `target` for references). */
+static enum pp_err parse_alt(struct pp_store_query_state *st, const struct pp_search_param *p,
+                             enum q_mod mod, const char *target, struct q_alt *a, const char *name,
+                             char *v, struct pp_diag *d)
+{
+    memset(a, 0, sizeof(*a));
+    if (!*v)
+        return pp_diag_set(d, PP_ERR_INPUT, name, "expected a value");
+    if (p->flags & PP_SP_COL_ID) {
+        if (!pp_store_valid_id(v))
+            return pp_diag_set(d, PP_ERR_INPUT, name, "expected a FHIR id");
+        a->value = v;
+        return PP_OK;
+    }
+    switch (p->type) {
+    case PP_SP_TOKEN: {
+        const char *rest = v;
+        char *first = next_part(st, &rest, '|');
+        if (rest) { /* system|code */
+            a->system = first;
+            a->value = *rest ? next_part(st, &rest, '\0') : NULL;
+        } else {
+            a->value = first;
+        }
+        return PP_OK;
+    }
+    case PP_SP_REFERENCE: {
+        char ref[PP_STORE_TYPE_MAX + PP_STORE_ID_MAX + 2], type[PP_STORE_TYPE_MAX + 1];
+        if (strchr(v, '/')) {
+            if (!pp_search_ref_norm(v, ref, sizeof(ref))) {
+                a->value = v; /* a canonical URL without Type/id: as written */
+                return PP_OK;
+            }
+            ref_type(ref, type);
+            if ((target && strcmp(type, target) != 0) || !pp_search_param_targets(p, type))
+                return pp_diag_set(d, PP_ERR_INPUT, name, "a %s reference cannot match here", type);
+        } else {
+            if (!pp_store_valid_id(v))
+                return pp_diag_set(d, PP_ERR_INPUT, name, "expected Type/id or an id");
+            if (!target && p->targets && !strchr(p->targets, ','))
+                target = p->targets;
+            if (!target) {
+                a->value = v;
+                a->suffix = true;
+                return PP_OK;
+            }
+            snprintf(ref, sizeof(ref), "%s/%s", target, v);
+        }
+        if (p->flags & PP_SP_COL_PATIENT) /* the column holds the bare id */
+            a->value = own(st, pp_xstrdup(strchr(ref, '/') + 1));
+        else
+            a->value = own(st, pp_xstrdup(ref));
+        return PP_OK;
+    }
+    case PP_SP_DATE: return parse_date_alt(a, name, v, d);
+    case PP_SP_STRING: {
+        char *norm = own(st, pp_search_string_norm(v));
+        size_t n = strlen(norm);
+        a->value = norm;
+        if (mod == MOD_EXACT) {
+            a->system = v;
+        } else if (mod == MOD_NONE) {
+            /* every text starting with norm sorts below norm + 0xFF (no UTF-8 byte is 0xFF) */
+            char *upper = own(st, pp_xmalloc(n + 2));
+            memcpy(upper, norm, n);
+            upper[n] = (char)0xFF;
+            upper[n + 1] = '\0';
+            a->upper = upper;
+        }
+        return PP_OK;
+    }
+    }
+    return PP_OK;
+}
+
+/* _sort=key,-key,... */
+static enum pp_err parse_sort(struct pp_store_query *q, const char *value, struct pp_diag *d)
+{
+    struct pp_store_query_state *st = q->state;
+    const char *rest = value;
+    char *key;
+    while ((key = next_part(st, &rest, ',')) != NULL) {
+        bool desc = key[0] == '-';
+        const struct pp_search_param *p = pp_search_param_find(q->type, key + desc);
+        if (!p || p->type == PP_SP_REFERENCE)
+            return pp_diag_set(d, PP_ERR_UNSUPPORTED, "_sort",
+                               "cannot sort %s by '%.64s' (a date, string or token parameter, "
+                               "_id or _lastUpdated)",
+                               q->type, key + desc);
+        if (st->n_sort == Q_MAX_SORT)
+            return pp_diag_set(d, PP_ERR_LIMIT, "_sort", "at most %d sort keys", Q_MAX_SORT);
+        st->sort[st->n_sort].p = p;
+        st->sort[st->n_sort++].desc = desc;
+    }
+    return PP_OK;
+}
+
+/* _include=Type:param[:Target] (rev: _revinclude). */
+static enum pp_err parse_include(struct pp_store_query *q, const char *name, const char *value,
+                                 bool rev, struct pp_diag *d)
+{
+    struct pp_store_query_state *st = q->state;
+    const char *rest = value;
+    char *source = next_part(st, &rest, ':');
+    char *param = next_part(st, &rest, ':');
+    char *target = next_part(st, &rest, ':');
+    struct q_inc *inc;
+    const struct pp_search_param *p;
+    if (!param || !pp_store_valid_type(source) || (target && !pp_store_valid_type(target)) || rest)
+        return pp_diag_set(d, PP_ERR_INPUT, name, "expected Type:parameter[:TargetType]");
+    if (!rev && strcmp(source, q->type) != 0)
+        return pp_diag_set(d, PP_ERR_INPUT, name, "this search is of %s, not %.64s", q->type,
+                           source);
+    p = pp_search_param_find(source, param);
+    if (!p || p->type != PP_SP_REFERENCE)
+        return pp_diag_set(d, PP_ERR_INPUT, name, "%.64s has no reference parameter '%.64s'",
+                           source, param);
+    if (rev && (!pp_search_param_targets(p, q->type) || (target && strcmp(target, q->type))))
+        return pp_diag_set(d, PP_ERR_INPUT, name, "%.64s:%.64s never refers to a %s", source, param,
+                           q->type);
+    if (!rev && target && !pp_search_param_targets(p, target))
+        return pp_diag_set(d, PP_ERR_INPUT, name, "%.64s:%.64s never refers to a %.64s", source,
+                           param, target);
+    if (st->n_inc == Q_MAX_INC)
+        return pp_diag_set(d, PP_ERR_LIMIT, name, "at most %d _include / _revinclude", Q_MAX_INC);
+    inc = &st->inc[st->n_inc++];
+    inc->p = p;
+    inc->rev = rev;
+    snprintf(inc->source, sizeof(inc->source), "%s", source);
+    snprintf(inc->target, sizeof(inc->target), "%s", target ? target : "");
+    return PP_OK;
 }
 
 enum pp_err pp_store_query_param(struct pp_store_query *q, const char *name, const char *value,
                                  struct pp_diag *d)
 {
-    /* at most two owned copies per call; the array holds what the supported names need */
-    if (q->n_owned + 2 > (int)(sizeof(q->owned) / sizeof(q->owned[0])))
-        return pp_diag_set(d, PP_ERR_LIMIT, name, "too many search parameters");
+    struct pp_store_query_state *st = q->state;
+    const struct pp_search_param *p;
+    const char *colon, *modifier = NULL, *target = NULL;
+    char base[64];
+    struct q_cond *c;
+    enum q_mod mod = MOD_NONE;
+    if (!st)
+        return pp_diag_set(d, PP_ERR_INTERNAL, name, "query not initialised");
     if (!value || !*value)
         return pp_diag_set(d, PP_ERR_INPUT, name, "expected a value");
     if (strcmp(name, "_count") == 0) {
-        long c;
-        enum pp_err e = parse_long(name, value, PP_STORE_MAX_COUNT, &c, d);
+        long c2;
+        enum pp_err e = parse_long(name, value, PP_STORE_MAX_COUNT, &c2, d);
         if (e == PP_OK)
-            q->count = c ? c : -1; /* _count=0: only the total */
+            q->count = c2 ? c2 : -1; /* _count=0: only the total */
         return e;
     }
     if (strcmp(name, "_offset") == 0)
         return parse_long(name, value, 1L << 30, &q->offset, d);
-    if (strcmp(name, "_sort") == 0) {
-        static const char *const keys[] = {"_lastUpdated", "-_lastUpdated", "date",
-                                           "-date",        "_id",           "-_id"};
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-            if (strcmp(value, keys[i]) == 0) {
-                q->sort = (enum pp_store_sort)(i + 1);
-                return PP_OK;
-            }
-        return pp_diag_set(d, PP_ERR_UNSUPPORTED, name,
-                           "supported: _lastUpdated, date, _id (each may start with '-')");
-    }
-    value = own(q, pp_xstrdup(value));
-    if (strcmp(name, "patient") == 0) {
-        const char *id = strncmp(value, "Patient/", 8) == 0 ? value + 8 : value;
-        if (!pp_store_valid_id(id))
-            return pp_diag_set(d, PP_ERR_INPUT, name, "expected a Patient id");
-        q->patient = id;
-    } else if (strcmp(name, "subject") == 0) {
-        q->subject = value;
-    } else if (strcmp(name, "_id") == 0) {
-        if (!pp_store_valid_id(value))
-            return pp_diag_set(d, PP_ERR_INPUT, name, "expected a FHIR id");
-        q->id = value;
-    } else if (strcmp(name, "code") == 0) {
-        split_token(q, value, &q->code_system, &q->code);
-        if (q->code_system && !*q->code_system)
-            q->code_system = NULL;
-    } else if (strcmp(name, "identifier") == 0) {
-        split_token(q, value, &q->identifier_system, &q->identifier);
-        if (q->identifier_system && !*q->identifier_system)
-            q->identifier_system = NULL;
-    } else if (strcmp(name, "status") == 0) {
-        q->status = value;
-    } else if (strcmp(name, "date") == 0) {
-        static const char *const prefixes[] = {"eq", "ge", "gt", "le", "lt"};
-        int p = 0; /* eq without a prefix */
-        for (int i = 0; i < 5; i++)
-            if (strncmp(value, prefixes[i], 2) == 0)
-                p = i;
-        const char *v = (value[0] >= 'a' && value[0] <= 'z') ? value + 2 : value;
-        if (strlen(v) < 4 || v[0] < '0' || v[0] > '9')
-            return pp_diag_set(d, PP_ERR_INPUT, name,
-                               "expected [eq|ge|gt|le|lt]YYYY[-MM[-DD[Thh:mm:ss]]]");
-        /* '~' sorts after every character of an ISO date, so X~ is "the end of X" */
-        char *end = pp_xmalloc(strlen(v) + 2);
-        memcpy(end, v, strlen(v));
-        end[strlen(v)] = '~';
-        end[strlen(v) + 1] = '\0';
-        own(q, end);
-        if (p == 0 || p == 1)
-            q->date_lo = v;
-        if (p == 0 || p == 3)
-            q->date_hi = end;
-        if (p == 2)
-            q->date_lo = end;
-        if (p == 4)
-            q->date_hi = v;
-    } else {
+    if (strcmp(name, "_sort") == 0)
+        return parse_sort(q, value, d);
+    if (strcmp(name, "_include") == 0 || strcmp(name, "_revinclude") == 0)
+        return parse_include(q, name, value, name[1] == 'r', d);
+    colon = strchr(name, ':');
+    if (strlen(name) >= sizeof(base))
         return pp_diag_set(d, PP_ERR_UNSUPPORTED, name, "unsupported search parameter");
+    snprintf(base, sizeof(base), "%.*s", colon ? (int)(colon - name) : (int)strlen(name), name);
+    if (colon)
+        modifier = colon + 1;
+    p = pp_search_param_find(q->type, base);
+    if (!p)
+        return pp_diag_set(d, PP_ERR_UNSUPPORTED, name, "unsupported search parameter");
+    if (modifier) {
+        if (strcmp(modifier, "missing") == 0 && !(p->flags & (PP_SP_COL_ID | PP_SP_COL_UPDATED)))
+            mod = MOD_MISSING;
+        else if (strcmp(modifier, "not") == 0 && p->type == PP_SP_TOKEN &&
+                 !(p->flags & PP_SP_COL_ID))
+            mod = MOD_NOT;
+        else if (strcmp(modifier, "exact") == 0 && p->type == PP_SP_STRING)
+            mod = MOD_EXACT;
+        else if (strcmp(modifier, "contains") == 0 && p->type == PP_SP_STRING)
+            mod = MOD_CONTAINS;
+        else if (p->type == PP_SP_REFERENCE && pp_store_valid_type(modifier) &&
+                 modifier[0] >= 'A' && modifier[0] <= 'Z' && pp_search_param_targets(p, modifier))
+            target = modifier;
+        else
+            return pp_diag_set(d, PP_ERR_UNSUPPORTED, name, "unsupported modifier");
     }
+    if (st->n_conds == Q_MAX_CONDS)
+        return pp_diag_set(d, PP_ERR_LIMIT, name, "too many search parameters");
+    c = &st->conds[st->n_conds];
+    memset(c, 0, sizeof(*c));
+    c->p = p;
+    c->mod = mod;
+    c->first = st->n_alts;
+    if (mod == MOD_MISSING) {
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            return pp_diag_set(d, PP_ERR_INPUT, name, "expected true or false");
+        c->missing_true = value[0] == 't';
+    } else {
+        const char *rest = value;
+        char *part;
+        while ((part = next_part(st, &rest, ',')) != NULL) {
+            enum pp_err e;
+            if (st->n_alts == Q_MAX_ALTS)
+                return pp_diag_set(d, PP_ERR_LIMIT, name, "too many values");
+            e = parse_alt(st, p, mod, target, &st->alts[st->n_alts], name, part, d);
+            if (e)
+                return e;
+            st->n_alts++;
+            c->n++;
+        }
+    }
+    st->n_conds++;
     return PP_OK;
 }
 
-static void bind_query(sqlite3_stmt *st, const struct pp_store_query *q)
+/* ---- SQL of one query shape: fixed fragments and ?N placeholders, every value bound ---- */
+
+struct q_bind {
+    bool is_int;
+    const char *text;
+    int64_t i;
+};
+
+struct q_sql {
+    struct pp_buf sql;
+    struct q_bind binds[Q_MAX_BINDS];
+    int n;
+};
+
+static void bind_t(struct q_sql *b, const char *text)
 {
-    bind_text(st, 1, q->type);
-    bind_text(st, 2, q->patient);
-    bind_text(st, 3, q->subject);
-    bind_text(st, 4, q->code_system);
-    bind_text(st, 5, q->code);
-    bind_text(st, 6, q->status);
-    bind_text(st, 7, q->date_lo);
-    bind_text(st, 8, q->date_hi);
-    bind_text(st, 9, q->identifier_system);
-    bind_text(st, 10, q->identifier);
-    bind_text(st, 11, q->id);
+    assert(b->n < Q_MAX_BINDS);
+    b->binds[b->n].is_int = false;
+    b->binds[b->n].text = text;
+    b->binds[b->n].i = 0;
+    b->n++;
+    pp_buf_addf(&b->sql, "?%d", b->n);
+}
+
+static void bind_i(struct q_sql *b, int64_t v)
+{
+    assert(b->n < Q_MAX_BINDS);
+    b->binds[b->n].is_int = true;
+    b->binds[b->n].i = v;
+    b->n++;
+    pp_buf_addf(&b->sql, "?%d", b->n);
+}
+
+/* The date test of prefix px on a row range [lo_col, hi_col] (for _lastUpdated both are
+ * r.last_updated and the bounds are text). FHIR R4 3.1.1.4.5: the search value is the range
+ * its precision covers. */
+static void date_test(struct q_sql *b, const struct q_alt *a, const char *lo_col,
+                      const char *hi_col, bool text)
+{
+#define QLO (text ? bind_t(b, a->lo_text) : bind_i(b, a->lo))
+#define QHI (text ? bind_t(b, a->hi_text) : bind_i(b, a->hi))
+#define COL(c) pp_buf_adds(&b->sql, c)
+    switch (a->prefix) {
+    case PX_NE:
+        COL("NOT ");
+        /* fall through */
+    case PX_EQ:
+        COL("(");
+        COL(lo_col);
+        COL(" >= ");
+        QLO;
+        COL(" AND ");
+        COL(hi_col);
+        COL(" <= ");
+        QHI;
+        COL(")");
+        break;
+    case PX_GT:
+        COL(hi_col);
+        COL(" > ");
+        QHI;
+        break;
+    case PX_LT:
+        COL(lo_col);
+        COL(" < ");
+        QLO;
+        break;
+    case PX_GE:
+    case PX_LE:
+        COL("(");
+        if (a->prefix == PX_GE) {
+            COL(hi_col);
+            COL(" > ");
+            QHI;
+        } else {
+            COL(lo_col);
+            COL(" < ");
+            QLO;
+        }
+        COL(" OR (");
+        COL(lo_col);
+        COL(" >= ");
+        QLO;
+        COL(" AND ");
+        COL(hi_col);
+        COL(" <= ");
+        QHI;
+        COL("))");
+        break;
+    case PX_SA:
+        COL(lo_col);
+        COL(" > ");
+        QHI;
+        break;
+    case PX_EB:
+        COL(hi_col);
+        COL(" < ");
+        QLO;
+        break;
+    case PX_AP:
+        COL("(");
+        COL(lo_col);
+        COL(" <= ");
+        QHI;
+        COL(" AND ");
+        COL(hi_col);
+        COL(" >= ");
+        QLO;
+        COL(")");
+        break;
+    }
+#undef QLO
+#undef QHI
+#undef COL
+}
+
+/* One value test on index row i. */
+static void alt_test(struct q_sql *b, const struct q_cond *c, const struct q_alt *a)
+{
+    struct pp_buf *sql = &b->sql;
+    switch (c->p->type) {
+    case PP_SP_TOKEN:
+        pp_buf_adds(sql, "(");
+        if (a->value) {
+            pp_buf_adds(sql, "i.value = ");
+            bind_t(b, a->value);
+        }
+        if (a->system) {
+            pp_buf_adds(sql, a->value ? " AND i.system = " : "i.system = ");
+            bind_t(b, a->system);
+        }
+        pp_buf_adds(sql, ")");
+        break;
+    case PP_SP_REFERENCE:
+        if (a->suffix) {
+            char *glob = pp_xmalloc(strlen(a->value) + 3);
+            /* a valid id holds no GLOB metacharacter */
+            snprintf(glob, strlen(a->value) + 3, "*/%s", a->value);
+            pp_buf_adds(sql, "i.value GLOB ");
+            bind_t(b, glob);
+            /* kept until the statement ran: owned by the caller's list */
+            b->binds[b->n - 1].i = 1; /* marks text to free */
+        } else {
+            pp_buf_adds(sql, "i.value = ");
+            bind_t(b, a->value);
+        }
+        break;
+    case PP_SP_DATE: date_test(b, a, "i.lo", "i.hi", false); break;
+    case PP_SP_STRING:
+        if (c->mod == MOD_EXACT) {
+            pp_buf_adds(sql, "(i.value = ");
+            bind_t(b, a->value);
+            pp_buf_adds(sql, " AND i.system = ");
+            bind_t(b, a->system);
+            pp_buf_adds(sql, ")");
+        } else if (c->mod == MOD_CONTAINS) {
+            pp_buf_adds(sql, "instr(i.value, ");
+            bind_t(b, a->value);
+            pp_buf_adds(sql, ") > 0");
+        } else {
+            pp_buf_adds(sql, "(i.value >= ");
+            bind_t(b, a->value);
+            pp_buf_adds(sql, " AND i.value < ");
+            bind_t(b, a->upper);
+            pp_buf_adds(sql, ")");
+        }
+        break;
+    }
+}
+
+/* A parameter with another parameter's key sees only the rows of its own target types. */
+static void target_test(struct q_sql *b, const struct pp_search_param *p)
+{
+    const char *t = p->targets;
+    if (p->paths || !t)
+        return;
+    pp_buf_adds(&b->sql, " AND (0");
+    while (*t) {
+        size_t len = strcspn(t, ",");
+        char *glob = pp_xmalloc(len + 3);
+        memcpy(glob, t, len);
+        memcpy(glob + len, "/*", 3);
+        pp_buf_adds(&b->sql, " OR i.value GLOB ");
+        bind_t(b, glob);
+        b->binds[b->n - 1].i = 1;
+        t += len + (t[len] == ',');
+    }
+    pp_buf_adds(&b->sql, ")");
+}
+
+static void cond_sql(struct q_sql *b, const struct pp_store_query_state *st, const struct q_cond *c,
+                     bool drive)
+{
+    struct pp_buf *sql = &b->sql;
+    const struct pp_search_param *p = c->p;
+    pp_buf_adds(sql, " AND ");
+    if (p->flags & (PP_SP_COL_ID | PP_SP_COL_PATIENT)) {
+        const char *col = p->flags & PP_SP_COL_ID ? "r.id" : "r.patient";
+        if (c->mod == MOD_MISSING) {
+            pp_buf_adds(sql, col);
+            pp_buf_adds(sql, c->missing_true ? " IS NULL" : " IS NOT NULL");
+            return;
+        }
+        pp_buf_adds(sql, col);
+        pp_buf_adds(sql, " IN (");
+        for (size_t k = 0; k < c->n; k++) {
+            if (k)
+                pp_buf_adds(sql, ", ");
+            bind_t(b, st->alts[c->first + k].value);
+        }
+        pp_buf_adds(sql, ")");
+        return;
+    }
+    if (p->flags & PP_SP_COL_UPDATED) {
+        pp_buf_adds(sql, "(");
+        for (size_t k = 0; k < c->n; k++) {
+            if (k)
+                pp_buf_adds(sql, " OR ");
+            date_test(b, &st->alts[c->first + k], "r.last_updated", "r.last_updated", true);
+        }
+        pp_buf_adds(sql, ")");
+        return;
+    }
+    if (c->mod == MOD_MISSING) {
+        pp_buf_adds(sql, c->missing_true ? "NOT EXISTS" : "EXISTS");
+        pp_buf_adds(sql, " (SELECT 1 FROM search_index i WHERE i.rid = r.rid AND i.param = ");
+        bind_t(b, p->key);
+        target_test(b, p);
+        pp_buf_adds(sql, ")");
+        return;
+    }
+    /* the driving condition lists its rows by value (index search_index_value); every other
+     * one is checked per candidate through the primary key (rid, param, ...) */
+    if (drive)
+        pp_buf_adds(sql, "r.rid IN (SELECT i.rid FROM search_index i WHERE");
+    else
+        pp_buf_adds(sql, c->mod == MOD_NOT ? "NOT EXISTS (SELECT 1 FROM search_index i WHERE"
+                                           : "EXISTS (SELECT 1 FROM search_index i WHERE");
+    pp_buf_adds(sql, drive ? " i.param = " : " i.rid = r.rid AND i.param = ");
+    bind_t(b, p->key);
+    target_test(b, p);
+    pp_buf_adds(sql, " AND (");
+    for (size_t k = 0; k < c->n; k++) {
+        if (k)
+            pp_buf_adds(sql, " OR ");
+        alt_test(b, c, &st->alts[c->first + k]);
+    }
+    pp_buf_adds(sql, "))");
+}
+
+/* The condition that lists the candidates, or -1 (then the type's rows, or the patient or id
+ * column's index, are walked): the first exact token or reference match. */
+static int driving_cond(const struct pp_store_query_state *st)
+{
+    for (size_t i = 0; i < st->n_conds; i++) {
+        const struct q_cond *c = &st->conds[i];
+        if ((c->p->flags & (PP_SP_COL_ID | PP_SP_COL_PATIENT)) && c->mod != MOD_MISSING)
+            return -1;
+    }
+    for (size_t i = 0; i < st->n_conds; i++) {
+        const struct q_cond *c = &st->conds[i];
+        bool exact = c->mod == MOD_NONE && !(c->p->flags & PP_SP_COLUMNS) &&
+                     (c->p->type == PP_SP_TOKEN || c->p->type == PP_SP_REFERENCE);
+        for (size_t k = 0; exact && k < c->n; k++)
+            exact = st->alts[c->first + k].value && !st->alts[c->first + k].suffix;
+        if (exact)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* The query's SQL: count (only the total) or the page. */
+static void query_sql(struct q_sql *b, const struct pp_store_query *q, bool count)
+{
+    const struct pp_store_query_state *st = q->state;
+    pp_buf_init(&b->sql, PP_BUF_UNLIMITED);
+    b->n = 0;
+    int drive = driving_cond(st);
+    pp_buf_adds(&b->sql, count ? "SELECT count(*) FROM resource r" : PP_SEARCH_SELECT);
+    /* with a driving list, '+' keeps the planner from walking the type's index instead */
+    pp_buf_adds(&b->sql, drive >= 0 ? " WHERE +r.type = " : " WHERE r.type = ");
+    bind_t(b, q->type);
+    pp_buf_adds(&b->sql, " AND r.deleted = 0");
+    for (size_t i = 0; i < st->n_conds; i++)
+        cond_sql(b, st, &st->conds[i], (int)i == drive);
+    if (count)
+        return;
+    pp_buf_adds(&b->sql, " ORDER BY ");
+    for (size_t i = 0; i < st->n_sort; i++) {
+        const struct pp_search_param *p = st->sort[i].p;
+        if (p->flags & PP_SP_COL_ID) {
+            pp_buf_adds(&b->sql, "r.id");
+        } else if (p->flags & PP_SP_COL_UPDATED) {
+            pp_buf_adds(&b->sql, "r.last_updated");
+        } else {
+            /* resources without a value sort first ascending, last descending */
+            pp_buf_adds(&b->sql,
+                        p->type == PP_SP_DATE ? "(SELECT min(i.lo)" : "(SELECT min(i.value)");
+            pp_buf_adds(&b->sql, " FROM search_index i WHERE i.rid = r.rid AND i.param = ");
+            bind_t(b, p->key);
+            target_test(b, p);
+            pp_buf_adds(&b->sql, ")");
+        }
+        pp_buf_adds(&b->sql, st->sort[i].desc ? " DESC, " : " ASC, ");
+    }
+    pp_buf_adds(&b->sql, "r.rid LIMIT ");
+    bind_i(b, q->count ? q->count : PP_STORE_DEFAULT_COUNT);
+    pp_buf_adds(&b->sql, " OFFSET ");
+    bind_i(b, q->offset);
+}
+
+static void q_sql_release(struct q_sql *b)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!b->binds[i].is_int && b->binds[i].i == 1)
+            free((char *)b->binds[i].text);
+    pp_buf_release(&b->sql);
+}
+
+/* A statement for `sql` from the connection's cache of query shapes, reset, unbound. */
+static sqlite3_stmt *shape_stmt(struct pp_store *s, const char *sql, struct pp_diag *d)
+{
+    struct shape *slot;
+    for (int i = 0; i < PP_STORE_SHAPES; i++)
+        if (s->shapes[i].sql && strcmp(s->shapes[i].sql, sql) == 0) {
+            sqlite3_reset(s->shapes[i].st);
+            sqlite3_clear_bindings(s->shapes[i].st);
+            return s->shapes[i].st;
+        }
+    slot = &s->shapes[s->next_shape];
+    s->next_shape = (s->next_shape + 1) % PP_STORE_SHAPES;
+    sqlite3_finalize(slot->st);
+    free(slot->sql);
+    slot->sql = NULL;
+    slot->st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->st, NULL) !=
+        SQLITE_OK) {
+        (void)db_error(s, d, "search");
+        sqlite3_finalize(slot->st);
+        slot->st = NULL;
+        return NULL;
+    }
+    slot->sql = pp_xstrdup(sql);
+    return slot->st;
+}
+
+static sqlite3_stmt *prepare_query(struct pp_store *s, struct q_sql *b, struct pp_diag *d)
+{
+    sqlite3_stmt *st;
+    if (pp_buf_status(&b->sql) != PP_OK) {
+        (void)pp_diag_set(d, PP_ERR_LIMIT, "search", "the query is too large");
+        return NULL;
+    }
+    if (!(st = shape_stmt(s, b->sql.data, d)))
+        return NULL;
+    for (int i = 0; i < b->n; i++) {
+        if (b->binds[i].is_int)
+            sqlite3_bind_int64(st, i + 1, b->binds[i].i);
+        else
+            sqlite3_bind_text(st, i + 1, b->binds[i].text, -1, SQLITE_STATIC);
+    }
+    return st;
+}
+
+/* ---- _include / _revinclude ---- */
+
+/* What the page matched, and every "Type/id" already in the answer. */
+struct q_seen {
+    char **refs;
+    size_t n, alloc;
+    sqlite3_int64 *rids; /* the matches */
+    char **patients;     /* their patient column (or NULL) */
+    size_t n_match;
+};
+
+/* Add ref; false when it was there already. */
+static bool seen_add(struct q_seen *sn, const char *ref)
+{
+    for (size_t i = 0; i < sn->n; i++)
+        if (strcmp(sn->refs[i], ref) == 0)
+            return false;
+    if (sn->n == sn->alloc) {
+        sn->alloc = sn->alloc ? sn->alloc * 2 : 64;
+        sn->refs = pp_xrealloc(sn->refs, sn->alloc * sizeof(*sn->refs));
+    }
+    sn->refs[sn->n++] = pp_xstrdup(ref);
+    return true;
+}
+
+static void seen_release(struct q_seen *sn)
+{
+    for (size_t i = 0; i < sn->n; i++)
+        free(sn->refs[i]);
+    for (size_t i = 0; i < sn->n_match; i++)
+        free(sn->patients[i]);
+    free(sn->refs);
+    free(sn->rids);
+    free(sn->patients);
+}
+
+/* The page walk: the caller's fn, and what includes need. */
+struct q_walk {
+    pp_store_each_fn fn;
+    void *ctx;
+    struct q_seen *seen;
+    sqlite3_stmt *st;
+    size_t alloc;
+};
+
+static enum pp_err match_fn(void *vctx, const struct pp_store_resource *r)
+{
+    struct q_walk *w = vctx;
+    struct q_seen *sn = w->seen;
+    if (sn) {
+        char ref[PP_STORE_TYPE_MAX + PP_STORE_ID_MAX + 2];
+        const char *patient = (const char *)sqlite3_column_text(w->st, 7);
+        snprintf(ref, sizeof(ref), "%s/%s", r->meta.type, r->meta.id);
+        (void)seen_add(sn, ref);
+        if (sn->n_match == w->alloc) {
+            w->alloc = w->alloc ? w->alloc * 2 : 64;
+            sn->rids = pp_xrealloc(sn->rids, w->alloc * sizeof(*sn->rids));
+            sn->patients = pp_xrealloc(sn->patients, w->alloc * sizeof(*sn->patients));
+        }
+        sn->rids[sn->n_match] = sqlite3_column_int64(w->st, 6);
+        sn->patients[sn->n_match++] = patient ? pp_xstrdup(patient) : NULL;
+    }
+    return w->fn(w->ctx, r);
+}
+
+/* Emit the rows of st not seen yet as includes; *left counts down the cap. */
+static enum pp_err emit_rows(struct pp_store *s, sqlite3_stmt *st, struct q_seen *sn,
+                             pp_store_each_fn fn, void *ctx, size_t *left, struct pp_diag *d)
+{
+    struct pp_store_resource r;
+    enum pp_err e = PP_OK;
+    int rc = SQLITE_DONE;
+    while (*left > 0 && (rc = step(s, st)) == SQLITE_ROW) {
+        char ref[PP_STORE_TYPE_MAX + PP_STORE_ID_MAX + 2];
+        row_resource(st, &r);
+        if (r.meta.deleted || !r.body)
+            continue;
+        snprintf(ref, sizeof(ref), "%s/%s", r.meta.type, r.meta.id);
+        if (!seen_add(sn, ref))
+            continue;
+        r.mode = PP_STORE_MODE_INCLUDE;
+        (*left)--;
+        if ((e = fn(ctx, &r)) != PP_OK)
+            break;
+    }
+    if (e == PP_OK && *left > 0 && rc != SQLITE_DONE)
+        e = db_error(s, d, "include");
+    sqlite3_reset(st);
+    return e;
+}
+
+/* Read and emit the resource ref ("Type/id") unless seen. */
+static enum pp_err include_ref(struct pp_store *s, const char *ref, struct q_seen *sn,
+                               pp_store_each_fn fn, void *ctx, size_t *left, struct pp_diag *d)
+{
+    char type[PP_STORE_TYPE_MAX + 1];
+    const char *id = strchr(ref, '/');
+    sqlite3_stmt *st;
+    if (!id)
+        return PP_OK;
+    ref_type(ref, type);
+    for (size_t i = 0; i < sn->n; i++)
+        if (strcmp(sn->refs[i], ref) == 0)
+            return PP_OK;
+    if (!(st = stmt_get(s, S_READ, d)))
+        return PP_ERR_IO;
+    bind_text(st, 1, type);
+    bind_text(st, 2, id + 1);
+    return emit_rows(s, st, sn, fn, ctx, left, d);
+}
+
+static enum pp_err run_include(struct pp_store *s, const struct pp_store_query *q,
+                               const struct q_inc *inc, struct q_seen *sn, pp_store_each_fn fn,
+                               void *ctx, size_t *left, struct pp_diag *d)
+{
+    const struct pp_search_param *p = inc->p;
+    size_t n_match = sn->n_match;
+    enum pp_err e = PP_OK;
+    for (size_t m = 0; m<n_match && * left> 0 && e == PP_OK; m++) {
+        sqlite3_stmt *st;
+        if (inc->rev) {
+            /* resources of inc->source whose p names this match */
+            const char *ref = sn->refs[m];
+            if (p->flags & PP_SP_COL_PATIENT) {
+                if (strcmp(q->type, "Patient") != 0)
+                    break;
+                if (!(st = stmt_get(s, S_REV_PATIENT, d)))
+                    return PP_ERR_IO;
+                bind_text(st, 1, strchr(ref, '/') + 1);
+                bind_text(st, 2, inc->source);
+            } else {
+                if (!(st = stmt_get(s, S_REV, d)))
+                    return PP_ERR_IO;
+                bind_text(st, 1, p->key);
+                bind_text(st, 2, ref);
+                bind_text(st, 3, inc->source);
+            }
+            e = emit_rows(s, st, sn, fn, ctx, left, d);
+            continue;
+        }
+        if (p->flags & PP_SP_COL_PATIENT) {
+            char ref[PP_STORE_ID_MAX + 10];
+            if (!sn->patients[m] || (inc->target[0] && strcmp(inc->target, "Patient")))
+                continue;
+            snprintf(ref, sizeof(ref), "Patient/%s", sn->patients[m]);
+            e = include_ref(s, ref, sn, fn, ctx, left, d);
+            continue;
+        }
+        {
+            /* the references first (the statement is reused by include_ref's read) */
+            char **refs = NULL;
+            size_t n = 0;
+            int rc;
+            if (!(st = stmt_get(s, S_INC_REFS, d)))
+                return PP_ERR_IO;
+            sqlite3_bind_int64(st, 1, sn->rids[m]);
+            bind_text(st, 2, p->key);
+            while ((rc = step(s, st)) == SQLITE_ROW) {
+                const char *v = (const char *)sqlite3_column_text(st, 0);
+                char type[PP_STORE_TYPE_MAX + 1];
+                if (!v || !strchr(v, '/'))
+                    continue;
+                ref_type(v, type);
+                if (!pp_search_param_targets(p, type) ||
+                    (inc->target[0] && strcmp(inc->target, type) != 0))
+                    continue;
+                refs = pp_xrealloc(refs, (n + 1) * sizeof(*refs));
+                refs[n++] = pp_xstrdup(v);
+            }
+            if (rc != SQLITE_DONE)
+                e = db_error(s, d, "include");
+            sqlite3_reset(st);
+            for (size_t k = 0; k < n; k++) {
+                if (e == PP_OK && *left > 0)
+                    e = include_ref(s, refs[k], sn, fn, ctx, left, d);
+                free(refs[k]);
+            }
+            free(refs);
+        }
+    }
+    return e;
 }
 
 enum pp_err pp_store_search(struct pp_store *s, const struct pp_store_query *q, pp_store_each_fn fn,
                             void *ctx, size_t *total, struct pp_diag *d)
 {
+    struct q_sql b;
+    struct q_seen seen;
+    struct q_walk w = {fn, ctx, NULL, NULL, 0};
     sqlite3_stmt *st;
-    enum pp_err e;
+    enum pp_err e = PP_OK;
+    size_t left = PP_STORE_MAX_INCLUDE;
+    if (!q->state)
+        return pp_diag_set(d, PP_ERR_INTERNAL, "search", "query not initialised");
     if (total) {
-        if (!(st = stmt_get(s, q->patient ? S_TOTAL_PATIENT : S_TOTAL_TYPE, d)))
+        query_sql(&b, q, true);
+        if (!(st = prepare_query(s, &b, d))) {
+            q_sql_release(&b);
             return PP_ERR_IO;
-        bind_query(st, q);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            e = db_error(s, d, "search");
-            sqlite3_reset(st);
-            return e;
         }
-        *total = (size_t)sqlite3_column_int64(st, 0);
+        if (step(s, st) == SQLITE_ROW)
+            *total = (size_t)sqlite3_column_int64(st, 0);
+        else
+            e = db_error(s, d, "search");
         sqlite3_reset(st);
+        q_sql_release(&b);
+        if (e)
+            return e;
     }
     if (q->count < 0)
         return PP_OK;
-    if (!(st = stmt_get(s, q->patient ? S_SEARCH_PATIENT : S_SEARCH_TYPE, d)))
+    query_sql(&b, q, false);
+    if (!(st = prepare_query(s, &b, d))) {
+        q_sql_release(&b);
         return PP_ERR_IO;
-    bind_query(st, q);
-    sqlite3_bind_int64(st, 12, q->count ? q->count : PP_STORE_DEFAULT_COUNT);
-    sqlite3_bind_int64(st, 13, q->offset);
-    sqlite3_bind_int(st, 14, (int)q->sort);
-    return walk(s, st, fn, ctx, NULL, d);
+    }
+    memset(&seen, 0, sizeof(seen));
+    if (q->state->n_inc)
+        w.seen = &seen;
+    w.st = st;
+    e = walk(s, st, match_fn, &w, NULL, d);
+    q_sql_release(&b);
+    for (size_t i = 0; e == PP_OK && i < q->state->n_inc && left > 0; i++)
+        e = run_include(s, q, &q->state->inc[i], &seen, fn, ctx, &left, d);
+    seen_release(&seen);
+    return e;
+}
+
+/* ---- re-indexing ---- */
+
+static enum pp_err reindex_all(struct pp_store *s, struct pp_diag *d)
+{
+    sqlite3_stmt *st;
+    enum pp_err e;
+    int rc;
+    if ((e = exec_simple(s, S_REINDEX_CLEAR, d)) != PP_OK)
+        return e;
+    if (!(st = stmt_get(s, S_REINDEX_ALL, d)))
+        return PP_ERR_IO;
+    while ((rc = step(s, st)) == SQLITE_ROW) {
+        sqlite3_int64 rid = sqlite3_column_int64(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        const char *body = (const char *)sqlite3_column_text(st, 2);
+        cJSON *res = body ? cJSON_Parse(body) : NULL;
+        if (res && type)
+            e = index_resource(s, rid, type, res, true, d);
+        cJSON_Delete(res);
+        if (e != PP_OK)
+            break;
+    }
+    if (e == PP_OK && rc != SQLITE_DONE)
+        e = db_error(s, d, "reindex");
+    sqlite3_reset(st);
+    if (e != PP_OK)
+        return e;
+    if (!(st = stmt_get(s, S_IDXVER_SET, d)))
+        return PP_ERR_IO;
+    sqlite3_bind_int(st, 1, PP_SEARCH_INDEX_VERSION);
+    return stmt_done(s, st, d, "search_index_version");
+}
+
+/* The index version of the database (0 when it has none yet). */
+static enum pp_err index_version(struct pp_store *s, int *v, struct pp_diag *d)
+{
+    sqlite3_stmt *st = stmt_get(s, S_IDXVER_GET, d);
+    enum pp_err e = PP_OK;
+    if (!st)
+        return PP_ERR_IO;
+    if (step(s, st) == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
+    else
+        e = db_error(s, d, "search_index_version");
+    sqlite3_reset(st);
+    return e;
+}
+
+enum pp_err pp_store_reindex(struct pp_store *s, struct pp_diag *d)
+{
+    bool own = !s->in_tx;
+    enum pp_err e;
+    if (own && (e = pp_store_begin(s, d)) != PP_OK)
+        return e;
+    e = reindex_all(s, d);
+    return pp_store_end_own(s, own, e, d);
+}
+
+/* At open: re-index when the rows were made by another extraction (checked again under the
+ * write lock, so of several connections opening at once only the first does the work). */
+static enum pp_err reindex_if_stale(struct pp_store *s, struct pp_diag *d)
+{
+    int v = 0;
+    enum pp_err e;
+    if ((e = index_version(s, &v, d)) != PP_OK || v == PP_SEARCH_INDEX_VERSION)
+        return e;
+    if ((e = pp_store_begin(s, d)) != PP_OK)
+        return e;
+    if ((e = index_version(s, &v, d)) == PP_OK && v != PP_SEARCH_INDEX_VERSION)
+        e = reindex_all(s, d);
+    return pp_store_end_own(s, true, e, d);
 }
 
 enum pp_err pp_store_count(struct pp_store *s, const char *type, size_t *n, struct pp_diag *d)
@@ -1055,7 +2050,7 @@ enum pp_err pp_store_count(struct pp_store *s, const char *type, size_t *n, stru
     if (!st)
         return PP_ERR_IO;
     bind_text(st, 1, type);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (step(s, st) == SQLITE_ROW)
         *n = (size_t)sqlite3_column_int64(st, 0);
     else
         e = db_error(s, d, "count");
@@ -1070,7 +2065,7 @@ enum pp_err pp_store_types(struct pp_store *s, pp_store_type_fn fn, void *ctx, s
     int rc;
     if (!st)
         return PP_ERR_IO;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = step(s, st)) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         if ((e = fn(ctx, t ? t : "", (size_t)sqlite3_column_int64(st, 1))) != PP_OK)
             break;
@@ -1192,7 +2187,7 @@ enum pp_err pp_store_feedback_count(struct pp_store *s, const char *service, con
         return db_error(s, d, "cds_feedback");
     bind_text(st, 1, service);
     bind_text(st, 2, card);
-    rc = sqlite3_step(st);
+    rc = step(s, st);
     if (rc == SQLITE_ROW)
         *n = (size_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -1207,7 +2202,7 @@ static enum pp_err exec_const(struct pp_store *s, const char *sql, struct pp_dia
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_error(s, d, sql);
-    int rc = sqlite3_step(st);
+    int rc = step(s, st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? PP_OK : db_error(s, d, sql);
 }
@@ -1230,6 +2225,9 @@ enum pp_err pp_store_savepoint_rollback(struct pp_store *s, struct pp_diag *d)
     for (int i = 0; i < S_COUNT_STMTS; i++)
         if (s->stmt[i])
             sqlite3_reset(s->stmt[i]);
+    for (int i = 0; i < PP_STORE_SHAPES; i++)
+        if (s->shapes[i].st)
+            sqlite3_reset(s->shapes[i].st);
     if ((e = exec_const(s, "ROLLBACK TO pp_unit", d)) != PP_OK)
         return e;
     return exec_const(s, "RELEASE pp_unit", d);

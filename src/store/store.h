@@ -8,6 +8,7 @@
 #define PP_STORE_STORE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "fhir/patient_set.h"
 #include "util/err.h"
@@ -35,12 +36,19 @@ struct pp_store_meta {
     bool conflict;         /* set by pp_store_update when If-Match named a stale version */
 };
 
+/* Why a search returned a resource (Bundle entry.search.mode). */
+enum pp_store_mode {
+    PP_STORE_MODE_MATCH = 0, /* it matches the search (and everything else the store walks) */
+    PP_STORE_MODE_INCLUDE,   /* added by _include / _revinclude */
+};
+
 /* One stored version: meta plus its JSON text (NULL for a deletion). Borrowed by callbacks:
  * valid only during the call. */
 struct pp_store_resource {
     struct pp_store_meta meta;
     const char *body;
     size_t len;
+    enum pp_store_mode mode;
 };
 
 /* Called once per resource by history, search and scan, in order; a non-PP_OK return stops
@@ -54,6 +62,9 @@ typedef enum pp_err (*pp_store_each_fn)(void *ctx, const struct pp_store_resourc
  * (the schema is newer than this binary knows), PP_ERR_INTERNAL (a migration failed).
  */
 PP_MUST_CHECK enum pp_err pp_store_open(const char *path, struct pp_store **out, struct pp_diag *d);
+/* Time this connection spent running SQL statements (sqlite3_step) and how many steps,
+ * since the previous call; resets both (the server's per-request database metrics). */
+void pp_store_take_timing(struct pp_store *s, uint64_t *ns, uint64_t *steps);
 /* Close; rolls back an open transaction. NULL is accepted. */
 void pp_store_close(struct pp_store *s);
 /* The schema version of the open database, and the newest this binary knows. */
@@ -122,39 +133,20 @@ PP_MUST_CHECK enum pp_err pp_store_vread(struct pp_store *s, const char *type, c
 PP_MUST_CHECK enum pp_err pp_store_history(struct pp_store *s, const char *type, const char *id,
                                            pp_store_each_fn fn, void *ctx, struct pp_diag *d);
 
-/* Result order (_sort); every order ends with creation order, so it is deterministic. */
-enum pp_store_sort {
-    PP_STORE_SORT_CREATED = 0,       /* no _sort */
-    PP_STORE_SORT_LAST_UPDATED,      /* _sort=_lastUpdated */
-    PP_STORE_SORT_LAST_UPDATED_DESC, /* _sort=-_lastUpdated */
-    PP_STORE_SORT_DATE,              /* _sort=date (resources without one first) */
-    PP_STORE_SORT_DATE_DESC,         /* _sort=-date */
-    PP_STORE_SORT_ID,                /* _sort=_id */
-    PP_STORE_SORT_ID_DESC,           /* _sort=-_id */
-};
+/* Parsed search parameters (private to the store). */
+struct pp_store_query_state;
 
-/* A search: resources of one type matching every given parameter (NULL = not given). */
+/* A search: resources of one type matching every given parameter. */
 struct pp_store_query {
     char type[PP_STORE_TYPE_MAX + 1];
-    const char *patient;     /* bare patient id: the resource's patient (or the Patient) */
-    const char *subject;     /* reference "Type/id" in subject */
-    const char *code_system; /* code=system|code (NULL system: any system) */
-    const char *code;
-    const char *status;            /* status (or clinicalStatus / verificationStatus code) */
-    const char *date_lo;           /* clinical date >= date_lo (ISO text comparison) */
-    const char *date_hi;           /* clinical date < date_hi */
-    const char *identifier_system; /* identifier=system|value */
-    const char *identifier;
-    const char *id;          /* _id */
-    long count;              /* page size (_count); 0 = PP_STORE_DEFAULT_COUNT */
-    long offset;             /* skip this many (_offset / paging) */
-    enum pp_store_sort sort; /* _sort */
-    /* private: owned copies of parsed parameter values */
-    char *owned[12];
-    int n_owned;
+    long count;  /* page size (_count); 0 = PP_STORE_DEFAULT_COUNT, -1 = only the total */
+    long offset; /* skip this many (_offset / paging) */
+    struct pp_store_query_state *state; /* owned: conditions, _sort keys, _include */
 };
 #define PP_STORE_DEFAULT_COUNT 50
 #define PP_STORE_MAX_COUNT 1000
+/* At most this many resources are added by _include / _revinclude to one page. */
+#define PP_STORE_MAX_INCLUDE 1000
 
 /* An empty query for `type` (PP_ERR_INPUT when type is not a resourceType name). */
 PP_MUST_CHECK enum pp_err pp_store_query_init(struct pp_store_query *q, const char *type,
@@ -162,21 +154,31 @@ PP_MUST_CHECK enum pp_err pp_store_query_init(struct pp_store_query *q, const ch
 /* Free what pp_store_query_param copied. */
 void pp_store_query_release(struct pp_store_query *q);
 /*
- * Add one FHIR search parameter as it came in a URL (already %-decoded): patient
- * ("123" or "Patient/123"), subject, code ("sys|code", "|code", "code"), status, date with
- * a prefix (eq/ge/gt/le/lt, e.g. "ge2020-01-01"; may be given twice), identifier,
- * _count, _offset, _sort (see enum pp_store_sort). PP_ERR_UNSUPPORTED for another name (d->where =
- * the name), PP_ERR_INPUT for a bad value (d->where = the name).
+ * Add one FHIR search parameter as it came in a URL (already %-decoded). `name` may carry a
+ * modifier ("code:not", "name:exact", "name:contains", "subject:Patient", "date:missing").
+ * The parameters of each type are those of store/search_params.h: token (system|code,
+ * |code, system|, code), reference (Type/id, id, absolute URL), date (prefix eq ne lt gt le
+ * ge sa eb ap, any precision), string (case- and accent-insensitive prefix); commas OR the
+ * values of one parameter, repeating a parameter ANDs. Also _id, _lastUpdated, _count,
+ * _offset, _sort (keys separated by ',', '-' for descending), _include=Type:param[:Target]
+ * and _revinclude=Type:param[:Target]. PP_ERR_UNSUPPORTED for an unknown name or modifier
+ * (d->where = the name), PP_ERR_INPUT for a bad value (d->where = the name), PP_ERR_LIMIT
+ * when the query grows past the store's caps.
  */
 PP_MUST_CHECK enum pp_err pp_store_query_param(struct pp_store_query *q, const char *name,
                                                const char *value, struct pp_diag *d);
 /*
- * Run q: calls fn for each match on the page, in a deterministic order (q->sort, then order
- * of first creation), and sets *total (may be NULL) to the number of matches over all pages.
+ * Run q: calls fn for each match on the page, in a deterministic order (the _sort keys, then
+ * order of first creation), then for each resource _include / _revinclude adds (r->mode
+ * PP_STORE_MODE_INCLUDE, each once, none that is a match), and sets *total (may be NULL) to
+ * the number of matches over all pages (includes not counted).
  */
 PP_MUST_CHECK enum pp_err pp_store_search(struct pp_store *s, const struct pp_store_query *q,
                                           pp_store_each_fn fn, void *ctx, size_t *total,
                                           struct pp_diag *d);
+/* Rebuild every index row from the stored resources in one transaction (the store does this
+ * by itself when it opens a database indexed by an older painpath). */
+PP_MUST_CHECK enum pp_err pp_store_reindex(struct pp_store *s, struct pp_diag *d);
 /* How many live (not deleted) resources of `type` there are; type NULL: of all types. */
 PP_MUST_CHECK enum pp_err pp_store_count(struct pp_store *s, const char *type, size_t *n,
                                          struct pp_diag *d);

@@ -209,3 +209,14 @@ enum pp_err pp_buf_read_file(struct pp_buf *b, const char *path, struct pp_diag 
     fclose(f);
     return PP_OK;
 }
+
+void pp_buf_add_json_day(struct pp_buf *b, pp_day d)
+{
+    char s[11];
+    if (d == PP_DAY_NONE) {
+        pp_buf_adds(b, "null");
+        return;
+    }
+    pp_day_format(d, s);
+    pp_buf_add_json_str(b, s);
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/date.h"
 #include "util/err.h"
 
 struct pp_buf {
@@ -35,6 +36,8 @@ void pp_buf_addc(struct pp_buf *b, char c);
 void pp_buf_addf(struct pp_buf *b, const char *fmt, ...) PP_PRINTF(2, 3);
 /* Append `s` as a JSON string literal, quotes included, escaping as RFC 8259 requires. */
 void pp_buf_add_json_str(struct pp_buf *b, const char *s);
+/* Append a civil day as a JSON string "YYYY-MM-DD", or null for PP_DAY_NONE. */
+void pp_buf_add_json_day(struct pp_buf *b, pp_day d);
 /* Append a number with at most two decimals, trailing zeros removed ("180", "22.5"). */
 void pp_buf_add_num2(struct pp_buf *b, double v);
 /* Take the contents (caller frees); the buffer is left empty. */

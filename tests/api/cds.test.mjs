@@ -1,6 +1,6 @@
 // cds.test.mjs — CDS Hooks over HTTP: discovery and order-sign give exactly what
 // `painpath cds` prints; unknown services, bad JSON, wrong requests and oversized bodies
-// are 4xx OperationOutcomes; feedback is accepted and counted.
+// are 4xx OperationOutcomes; feedback is accepted, stored and counted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { url, post, cli, example, assertOutcome, NOW } from './lib.mjs';
@@ -82,7 +82,7 @@ test('POST /cds-services/{id}/feedback accepts feedback, counts it, and checks i
   assert.equal(await feedbackCount(), before + 1);
 
   let issue = await assertOutcome(await post('/cds-services/opioid-order-sign/feedback', '{"feedback": [{"card": "x"}]}'), 400);
-  assert.deepEqual(issue.expression, ['feedback[0]']);
+  assert.deepEqual(issue.expression, ['feedback[0].outcome']);
   issue = await assertOutcome(await post('/cds-services/opioid-order-sign/feedback', '{}'), 400);
   assert.deepEqual(issue.expression, ['feedback']);
   issue = await assertOutcome(await post('/cds-services/opioid-order-sign/feedback', '{"feedback": '), 400);

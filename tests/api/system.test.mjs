@@ -36,6 +36,22 @@ test('GET /metrics counts requests by route and status, with a duration histogra
   assert.doesNotMatch(text, /no\/such\/path/);
 });
 
+test('GET /metrics reports the time requests spent in the database, by route', async () => {
+  // a read of an absent resource still runs SQL; /healthz runs none
+  const before = await (await fetch(url('/metrics'))).text();
+  const countOf = (text) => {
+    const m = text.match(/^painpath_db_request_seconds_count\{route="\/fhir\/\{type\}\/\{rid\}"\} (\d+)$/m);
+    return m ? Number(m[1]) : 0;
+  };
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(url('/fhir/Patient/no-such-db-metrics'))).status, 404);
+  await fetch(url('/healthz'));
+  const text = await (await fetch(url('/metrics'))).text();
+  assert.ok(countOf(text) >= countOf(before) + 3, text);
+  assert.match(text, /^painpath_db_request_seconds_bucket\{route="\/fhir\/\{type\}\/\{rid\}",le="\+Inf"\} \d+$/m);
+  assert.match(text, /^painpath_db_statement_steps_total\{route="\/fhir\/\{type\}\/\{rid\}"\} [1-9]\d*$/m);
+  assert.doesNotMatch(text, /^painpath_db_request_seconds_count\{route="\/healthz"\}/m);
+});
+
 test('GET /fhir/metadata is a CapabilityStatement of exactly what is supported', async () => {
   const res = await fetch(url('/fhir/metadata'));
   assert.equal(res.status, 200);
@@ -54,12 +70,15 @@ test('GET /fhir/metadata is a CapabilityStatement of exactly what is supported',
   for (const r of cs.rest[0].resource) {
     assert.deepEqual(r.interaction.map((i) => i.code).sort(),
       ['create', 'delete', 'history-instance', 'read', 'search-type', 'update', 'vread']);
-    assert.deepEqual(r.searchParam.map((p) => p.name).sort(),
-      ['_id', 'code', 'date', 'identifier', 'patient', 'status', 'subject']);
+    // every type searches by _id and _lastUpdated; search.test.mjs checks the lists per type
+    const names = r.searchParam.map((p) => p.name);
+    assert.ok(names.includes('_id') && names.includes('_lastUpdated'), r.type);
   }
   const patient = cs.rest[0].resource.find((r) => r.type === 'Patient');
-  assert.deepEqual(patient.operation.map((o) => o.name).sort(), ['evaluate', 'mme']);
-  assert.equal(cs.rest[0].resource.filter((r) => r.operation).length, 1);
+  assert.deepEqual(patient.operation.map((o) => o.name).sort(), ['care-plan', 'evaluate', 'mme']);
+  // the workflow operations (ops.test.mjs checks each) are on five types
+  assert.deepEqual(cs.rest[0].resource.filter((r) => r.operation).map((r) => r.type),
+    ['Patient', 'Practitioner', 'Procedure', 'ServiceRequest', 'Slot']);
 });
 
 test('an unknown path answers 404 OperationOutcome', async () => {

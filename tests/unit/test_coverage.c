@@ -847,11 +847,15 @@ static void test_coverage__rule_table_is_sourced(void **state)
     (void)state;
     pp_policy_init(&p);
     pp_coverage_table_default(&t);
-    assert_int_equal(n, t.n);
+    /* one rule per criterion row, in order, then the four whole-order verdicts */
+    assert_int_equal(n, t.n + 4);
+    assert_string_equal(r[t.n].id, "COV-ELIGIBLE");
+    assert_string_equal(r[n - 1].id, "COV-NO-CRITERIA");
     for (size_t i = 0; i < n; i++) {
         char keys[256];
         assert_non_null(strstr(r[i].source, "CLINICAL-FACTS"));
-        assert_string_equal(r[i].id, t.rows[i].id);
+        if (i < t.n)
+            assert_string_equal(r[i].id, t.rows[i].id);
         snprintf(keys, sizeof(keys), "%s", r[i].policy_keys);
         for (char *k = keys, *e; *k; k = e) {
             double v;

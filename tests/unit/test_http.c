@@ -240,9 +240,18 @@ static void test_http__handlers_answer(void **state)
     assert_int_equal(call(pp_http_handle_cds_service, "opioid-order-sign", "{\n  1}", &res), 400);
     assert_non_null(strstr(res.body.data, "\"request:2:4\""));
     pp_http_response_release(&res);
+    /* without a store: checked and counted only */
+    assert_int_equal(call(pp_http_handle_cds_feedback, "opioid-order-sign",
+                          "{\"feedback\": [{\"card\": \"c\", \"outcome\": \"accepted\", "
+                          "\"outcomeTimestamp\": \"2026-11-27T10:00:00Z\"}]}",
+                          &res),
+                     200);
+    pp_http_response_release(&res);
+    /* CDS Hooks 2.0 requires outcomeTimestamp */
     assert_int_equal(call(pp_http_handle_cds_feedback, "opioid-order-sign",
                           "{\"feedback\": [{\"card\": \"c\", \"outcome\": \"accepted\"}]}", &res),
-                     200);
+                     400);
+    assert_non_null(strstr(res.body.data, "feedback[0].outcomeTimestamp"));
     pp_http_response_release(&res);
     /* an empty Bundle has no patient: 400, not a crash */
     assert_int_equal(

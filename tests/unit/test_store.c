@@ -287,7 +287,7 @@ static void test_store__search_paging(void **state)
     assert_string_equal(d.where, "_count");
     assert_int_equal(pp_store_query_param(&q, "_count", "1001", &d), PP_ERR_INPUT);
     assert_int_equal(pp_store_query_param(&q, "date", "xx", &d), PP_ERR_INPUT);
-    assert_int_equal(pp_store_query_param(&q, "_sort", "status", &d), PP_ERR_UNSUPPORTED);
+    assert_int_equal(pp_store_query_param(&q, "_sort", "subject", &d), PP_ERR_UNSUPPORTED);
     assert_int_equal(pp_store_query_param(&q, "flavour", "x", &d), PP_ERR_UNSUPPORTED);
     assert_string_equal(d.where, "flavour");
     pp_store_query_release(&q);

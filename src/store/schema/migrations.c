@@ -80,7 +80,16 @@ static const char pp_migration_2[] =
     ");\n"
     "CREATE INDEX cds_feedback_card ON cds_feedback (service, card);\n";
 
-static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2};
+/* 3: search index rows of dates carry the range they cover (lo, hi: ms since 1970 UTC), and
+ * the version of the index extraction the rows were made by (0: re-index on open). */
+static const char pp_migration_3[] = "ALTER TABLE search_index ADD COLUMN lo INTEGER;\n"
+                                     "ALTER TABLE search_index ADD COLUMN hi INTEGER;\n"
+                                     "CREATE TABLE search_index_version (\n"
+                                     "  version INTEGER NOT NULL\n"
+                                     ");\n"
+                                     "INSERT INTO search_index_version (version) VALUES (0);\n";
+
+static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2, pp_migration_3};
 
 const char *const *pp_store_migrations(int *count)
 {
