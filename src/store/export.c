@@ -1,7 +1,7 @@
 /*
  * export.c — the store as NDJSON, one file per resource type, through the public store
- * API only (scan, types, search by patient). Shared by `painpath export` and the server's
- * bulk $export. Never opens its own transaction: the caller decides the snapshot.
+ * API only (scan, types, the Patient-compartment scan). Shared by `painpath export` and the
+ * server's bulk $export. Never opens its own transaction: the caller decides the snapshot.
  */
 #include "store/export.h"
 
@@ -16,7 +16,7 @@
 #include "util/date.h"
 #include "util/banned.h"
 
-/* The progress hook runs every this many resources (and after each patient's search). */
+/* The progress hook runs every this many resources. */
 #define TICK_EVERY 256
 /* stdio buffer of each file: fewer write calls on exports of hundreds of MB */
 #define FILE_BUFFER ((size_t)1 << 20)
@@ -165,8 +165,6 @@ struct walk {
     char (*types)[PP_STORE_TYPE_MAX + 1];
     size_t n_list, alloc_list;
     /* Patient ids of a compartment export */
-    char **patients;
-    size_t n_patients, alloc_patients;
 };
 
 static enum pp_err cancelled(struct walk *w)
@@ -212,45 +210,6 @@ static enum pp_err add_type(void *ctx, const char *type, size_t count)
     }
     snprintf(w->types[w->n_list++], sizeof(*w->types), "%s", type);
     return PP_OK;
-}
-
-static enum pp_err add_patient(void *ctx, const struct pp_store_resource *r)
-{
-    struct walk *w = ctx;
-    if (!r->body)
-        return PP_OK;
-    if (w->n_patients == w->alloc_patients) {
-        w->alloc_patients = w->alloc_patients ? w->alloc_patients * 2 : 64;
-        w->patients = pp_xrealloc(w->patients, w->alloc_patients * sizeof(*w->patients));
-    }
-    w->patients[w->n_patients++] = pp_xstrdup(r->meta.id);
-    return PP_OK;
-}
-
-/* Every resource of w->type whose patient is `patient`, page by page. */
-static enum pp_err search_patient(struct pp_store *s, struct walk *w, const char *patient)
-{
-    char count[16];
-    size_t offset = 0, total = 0;
-    enum pp_err e = PP_OK;
-
-    snprintf(count, sizeof(count), "%d", PP_STORE_MAX_COUNT);
-    do {
-        struct pp_store_query q;
-        if ((e = pp_store_query_init(&q, w->type, w->d)) != PP_OK)
-            return e;
-        e = pp_store_query_param(&q, "patient", patient, w->d);
-        if (e == PP_OK)
-            e = pp_store_query_param(&q, "_count", count, w->d);
-        if (e == PP_OK) {
-            q.offset = (long)offset;
-            w->on_page = 0;
-            e = pp_store_search(s, &q, write_line, w, &total, w->d);
-        }
-        pp_store_query_release(&q);
-        offset += w->on_page;
-    } while (e == PP_OK && w->on_page > 0 && offset < total);
-    return e;
 }
 
 /* Can resources of w->type be searched by patient? A type without that search parameter
@@ -306,13 +265,7 @@ static enum pp_err export_type(struct pp_store *s, struct walk *w, const char *d
     if (!w->spec->patient_compartment || strcmp(w->type, "Patient") == 0) {
         e = pp_store_scan(s, w->type, write_line, w, w->d);
     } else {
-        for (size_t i = 0; e == PP_OK && i < w->n_patients; i++) {
-            e = search_patient(s, w, w->patients[i]);
-            /* after every patient: a search costs far more than the hook */
-            if (e == PP_OK && w->tick &&
-                !w->tick(w->tick_ctx, w->type, w->type_index, w->n_types, w->out->total))
-                e = cancelled(w);
-        }
+        e = pp_store_scan_compartment(s, w->type, write_line, w, w->d);
     }
     if (fclose(w->f) != 0 && e == PP_OK)
         e = pp_diag_set(w->d, PP_ERR_IO, path, "write failed: %s", strerror(errno));
@@ -359,17 +312,12 @@ enum pp_err pp_store_export(struct pp_store *s, const char *dir, const struct pp
             (void)add_type(&w, spec->types[i], 0);
         qsort(w.types, w.n_list, sizeof(*w.types), type_cmp);
     }
-    if (e == PP_OK && spec->patient_compartment)
-        e = pp_store_scan(s, "Patient", add_patient, &w, d);
     w.n_types = w.n_list;
     for (size_t i = 0; e == PP_OK && i < w.n_list; i++) {
         w.type = w.types[i];
         w.type_index = i;
         e = export_type(s, &w, dir);
     }
-    for (size_t i = 0; i < w.n_patients; i++)
-        free(w.patients[i]);
-    free(w.patients);
     free(w.types);
     return e;
 }

@@ -49,6 +49,7 @@ enum pp_stmt {
     S_COUNT,
     S_TYPES,
     S_SCAN,
+    S_SCAN_COMPARTMENT,
     S_PATIENT,
     S_FEEDBACK,
     S_SCHEMA_GET,
@@ -99,6 +100,9 @@ static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_TYPES] = "SELECT type, count(*) FROM resource WHERE deleted = 0 GROUP BY type"
                 " ORDER BY type",
     [S_SCAN] = PP_SEARCH_SELECT " WHERE r.type = ?1 AND r.deleted = 0 ORDER BY r.rid",
+    [S_SCAN_COMPARTMENT] = PP_SEARCH_SELECT
+    " WHERE r.type = ?1 AND r.deleted = 0 AND r.patient IN"
+    " (SELECT p.id FROM resource p WHERE p.type = 'Patient' AND p.deleted = 0) ORDER BY r.rid",
     [S_PATIENT] = PP_SEARCH_SELECT " WHERE r.patient = ?1 AND r.deleted = 0"
                                    " UNION ALL " PP_SEARCH_SELECT
                                    " WHERE r.type = 'Medication' AND r.deleted = 0"
@@ -2080,6 +2084,16 @@ enum pp_err pp_store_scan(struct pp_store *s, const char *type, pp_store_each_fn
                           struct pp_diag *d)
 {
     sqlite3_stmt *st = stmt_get(s, S_SCAN, d);
+    if (!st)
+        return PP_ERR_IO;
+    bind_text(st, 1, type);
+    return walk(s, st, fn, ctx, NULL, d);
+}
+
+enum pp_err pp_store_scan_compartment(struct pp_store *s, const char *type, pp_store_each_fn fn,
+                                      void *ctx, struct pp_diag *d)
+{
+    sqlite3_stmt *st = stmt_get(s, S_SCAN_COMPARTMENT, d);
     if (!st)
         return PP_ERR_IO;
     bind_text(st, 1, type);

@@ -189,6 +189,11 @@ PP_MUST_CHECK enum pp_err pp_store_types(struct pp_store *s, pp_store_type_fn fn
 /* Every live resource of `type` in creation order (for export). */
 PP_MUST_CHECK enum pp_err pp_store_scan(struct pp_store *s, const char *type, pp_store_each_fn fn,
                                         void *ctx, struct pp_diag *d);
+/* Every live resource of `type` whose patient is a live Patient (the Patient compartment of
+ * every patient, one pass), in creation order. */
+PP_MUST_CHECK enum pp_err pp_store_scan_compartment(struct pp_store *s, const char *type,
+                                                    pp_store_each_fn fn, void *ctx,
+                                                    struct pp_diag *d);
 /*
  * Load the record of patient `patient_id`: the Patient and every live resource whose
  * patient it is, plus every Medication resource, read through pp_fhir_load_json into
