@@ -18,6 +18,7 @@ build   libcjson-dev
 build   libcmocka-dev
 build   libsqlite3-dev
 build   libmicrohttpd-dev
+build   libsodium-dev
 check   sqlite3
 check   nodejs
 check   clang

@@ -31,6 +31,7 @@ struct pp_http_env {
 
 struct pp_http_metrics;
 struct pp_http_route;
+struct pp_http_principal;
 
 /* Bytes of a path placeholder segment with its NUL: holds a 64-character FHIR id (a
  * longer segment does not match the route). */
@@ -61,7 +62,14 @@ struct pp_http_request {
     const char *host;     /* the Host header, or NULL (for absolute links) */
     const char *prefer;   /* the Prefer header, or NULL (bulk $export: respond-async) */
     const char *accept;   /* the Accept header, or NULL */
-    const char *body;     /* NUL-terminated; "" when there is none */
+    /* trust (http/auth.h) */
+    const char *authorization; /* the Authorization header, or NULL */
+    const char *cookie;        /* the session cookie's value (Cookie header), or NULL */
+    const char *csrf;          /* the X-CSRF-Token header, or NULL */
+    char client[64];           /* the client's address ("127.0.0.1"), for limits and audit */
+    bool tls;                  /* the connection is TLS */
+    const struct pp_http_principal *who; /* set by the gate before the handler runs */
+    const char *body;                    /* NUL-terminated; "" when there is none */
     size_t body_len;
     pp_day now; /* env->now, or today when the server runs on the real clock */
     const struct pp_http_env *env;
@@ -85,8 +93,23 @@ struct pp_http_response {
      * closes it after sending; pp_http_response_release closes it if it was not sent. */
     int file_fd;
     unsigned long long file_size;
+    char set_cookie[2][512]; /* Set-Cookie headers when non-empty (session, CSRF) */
+    bool break_glass;        /* the answer was opened by break-glass: X-Break-Glass header */
+    /* What the request touched, for its audit record (http/auth.h): the handler fills what
+     * it knows; `recorded` when it already appended the record in its own transaction. */
+    struct {
+        char action[24];
+        char type[65];
+        char id[65];
+        char patient[65];
+        bool recorded;
+    } audit;
     struct pp_buf body;
 };
+
+/* The session cookie's name and the header that carries the CSRF token. */
+#define PP_HTTP_SESSION_COOKIE "painpath_session"
+#define PP_HTTP_CSRF_HEADER "X-CSRF-Token"
 
 /* Largest response body the server builds (a findings Parameters is a few kilobytes). */
 #define PP_HTTP_RESPONSE_MAX ((size_t)16 << 20)

@@ -5,6 +5,8 @@
  */
 #include "http/http.h"
 
+#include <string.h>
+
 #include <stddef.h>
 #include <unistd.h>
 
@@ -45,6 +47,9 @@ void pp_http_response_init(struct pp_http_response *res)
     res->content_location[0] = res->retry_after[0] = res->progress[0] = '\0';
     res->file_fd = -1;
     res->file_size = 0;
+    res->set_cookie[0][0] = res->set_cookie[1][0] = '\0';
+    res->break_glass = false;
+    memset(&res->audit, 0, sizeof(res->audit));
     pp_buf_init(&res->body, PP_HTTP_RESPONSE_MAX);
 }
 

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "http/auth.h"
 #include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/routes.h"
@@ -43,6 +44,7 @@ struct pp_http_server {
     FILE *log;
     unsigned port;
     atomic_uint in_flight;
+    bool tls;            /* serving TLS (--tls-cert / --tls-key) */
     MHD_socket quiesced; /* the listening socket after quiesce, to close at the end */
 };
 
@@ -154,6 +156,11 @@ static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connec
         MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, res->retry_after);
     if (res->progress[0])
         MHD_add_response_header(mr, "X-Progress", res->progress);
+    for (int i = 0; i < 2; i++)
+        if (res->set_cookie[i][0])
+            MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie[i]);
+    if (res->break_glass)
+        MHD_add_response_header(mr, "X-Break-Glass", "active");
     ok = MHD_queue_response(c, res->status, mr);
     MHD_destroy_response(mr);
     us = micros_since(&r->start);
@@ -187,6 +194,22 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* The client's address as text ("127.0.0.1", "::1"), or "" when unknown. */
+static void client_address(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
 /* The last callback of a request: dispatch and send. */
 static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c,
                               struct req_state *r, const char *method, const char *path)
@@ -216,6 +239,12 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         req.prefer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer");
         req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        req.authorization =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        req.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, PP_HTTP_SESSION_COOKIE);
+        req.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, PP_HTTP_CSRF_HEADER);
+        client_address(c, req.client, sizeof(req.client));
+        req.tls = s->tls;
         req.body = r->body.data ? r->body.data : "";
         req.body_len = r->body.len;
         req.env = s->env;
@@ -224,7 +253,15 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         struct pp_json_scratch *js = thread_scratch();
         /* handlers free every tree they parse before returning: nothing outlives the scope */
         pp_json_scratch_enter(js);
-        r->route->handler(&req, &res);
+        /* the trust gate (http/auth.h): who, may they, the handler, the audit record */
+        struct pp_http_principal who;
+        if (pp_http_authenticate(&req, &who, &res)) {
+            req.who = &who;
+            if (pp_http_authorize(&req, &who, &res))
+                r->route->handler(&req, &res);
+        }
+        req.who = &who;
+        pp_http_audit_request(&req, &who, &res);
         pp_json_scratch_leave(js);
         {
             uint64_t db_ns, db_steps;

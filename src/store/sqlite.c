@@ -132,6 +132,9 @@ struct shape {
     sqlite3_stmt *st;
 };
 
+/* How many statements the other store files may keep prepared per connection. */
+#define PP_STORE_EXTRA_STMTS 48
+
 struct pp_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_STMTS];
@@ -140,7 +143,13 @@ struct pp_store {
     bool in_tx;
     int schema;
     struct pp_buf scratch; /* index extraction scratch */
-    uint64_t step_ns;      /* time spent in sqlite3_step since the last pp_store_take_timing */
+    char *path;            /* the database file, as opened */
+    /* statements of the other store files (pp_store_stmt), keyed by their SQL's address */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } extra[PP_STORE_EXTRA_STMTS];
+    uint64_t step_ns; /* time spent in sqlite3_step since the last pp_store_take_timing */
     uint64_t steps;
 };
 
@@ -343,6 +352,7 @@ enum pp_err pp_store_open(const char *path, struct pp_store **out, struct pp_dia
         pp_store_close(s);
         return e;
     }
+    s->path = pp_xstrdup(path);
     sqlite3_busy_timeout(s->db, PP_STORE_BUSY_MS);
     if (sqlite3_exec(s->db, pp_sql_pragmas, NULL, NULL, &err) != SQLITE_OK) {
         e = pp_diag_set(d, PP_ERR_IO, path, "cannot open the database: %s", err ? err : "?");
@@ -370,8 +380,11 @@ void pp_store_close(struct pp_store *s)
         sqlite3_finalize(s->shapes[i].st);
         free(s->shapes[i].sql);
     }
+    for (int i = 0; i < PP_STORE_EXTRA_STMTS; i++)
+        sqlite3_finalize(s->extra[i].st);
     sqlite3_close(s->db);
     pp_buf_release(&s->scratch);
+    free(s->path);
     free(s);
 }
 
@@ -2245,4 +2258,49 @@ enum pp_err pp_store_savepoint_rollback(struct pp_store *s, struct pp_diag *d)
     if ((e = exec_const(s, "ROLLBACK TO pp_unit", d)) != PP_OK)
         return e;
     return exec_const(s, "RELEASE pp_unit", d);
+}
+
+/* ---- for the other store files (store_int.h) ---- */
+
+struct sqlite3 *pp_store_sqlite(struct pp_store *s)
+{
+    return s->db;
+}
+
+void pp_store_now_iso(char out[32])
+{
+    now_iso(out);
+}
+
+const char *pp_store_path(const struct pp_store *s)
+{
+    return s->path ? s->path : "";
+}
+
+sqlite3_stmt *pp_store_stmt(struct pp_store *s, const char *sql, struct pp_diag *d)
+{
+    int i;
+    for (i = 0; i < PP_STORE_EXTRA_STMTS && s->extra[i].sql; i++)
+        if (s->extra[i].sql == sql) {
+            sqlite3_reset(s->extra[i].st);
+            sqlite3_clear_bindings(s->extra[i].st);
+            return s->extra[i].st;
+        }
+    if (i == PP_STORE_EXTRA_STMTS) {
+        (void)pp_diag_set(d, PP_ERR_INTERNAL, "store", "too many prepared statements");
+        return NULL;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->extra[i].st, NULL) !=
+        SQLITE_OK) {
+        (void)db_error(s, d, "prepare");
+        s->extra[i].st = NULL;
+        return NULL;
+    }
+    s->extra[i].sql = sql;
+    return s->extra[i].st;
+}
+
+int pp_store_step(struct pp_store *s, sqlite3_stmt *st)
+{
+    return step(s, st);
 }

@@ -89,7 +89,59 @@ static const char pp_migration_3[] = "ALTER TABLE search_index ADD COLUMN lo INT
                                      ");\n"
                                      "INSERT INTO search_index_version (version) VALUES (0);\n";
 
-static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2, pp_migration_3};
+/* 4: accounts: the user's Patient (patient role) and lockout, the session's CSRF hash,
+ * integration tokens, break-glass grants, login failures per client address. */
+static const char pp_migration_4[] =
+    "ALTER TABLE users ADD COLUMN patient TEXT;\n"
+    "ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE users ADD COLUMN locked_until TEXT;\n"
+    "ALTER TABLE sessions ADD COLUMN csrf_hash TEXT NOT NULL DEFAULT '';\n"
+    "CREATE TABLE tokens (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  token_hash TEXT NOT NULL UNIQUE,\n"
+    "  name TEXT NOT NULL,\n"
+    "  role TEXT NOT NULL,\n"
+    "  scope TEXT NOT NULL,\n"
+    "  created TEXT NOT NULL,\n"
+    "  expires TEXT,\n"
+    "  revoked INTEGER NOT NULL DEFAULT 0\n"
+    ");\n"
+    "CREATE TABLE break_glass (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  user_id INTEGER NOT NULL REFERENCES users (id),\n"
+    "  patient TEXT NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  started TEXT NOT NULL,\n"
+    "  expires TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX break_glass_user ON break_glass (user_id, patient, expires);\n"
+    "CREATE TABLE login_failures (\n"
+    "  client TEXT PRIMARY KEY,\n"
+    "  failures INTEGER NOT NULL,\n"
+    "  first_failure TEXT NOT NULL,\n"
+    "  locked_until TEXT\n"
+    ");\n";
+
+/* 5: the audit chain: who (agent name, role, client address), its head (for a deleted
+ * last record), and triggers that make the table append-only. */
+static const char pp_migration_5[] =
+    "ALTER TABLE audit ADD COLUMN agent TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE audit ADD COLUMN client TEXT NOT NULL DEFAULT '';\n"
+    "CREATE TABLE audit_head (\n"
+    "  one INTEGER PRIMARY KEY CHECK (one = 1),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  hash TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX audit_agent ON audit (agent, seq);\n"
+    "CREATE INDEX audit_at ON audit (at);\n"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n";
+
+static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2, pp_migration_3,
+                                            pp_migration_4, pp_migration_5};
 
 const char *const *pp_store_migrations(int *count)
 {
