@@ -38,6 +38,8 @@ static const struct pp_http_route routes[] = {
     {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "public", NULL},
     {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public",
      NULL},
+    /* trust: login, logout, session (auth.c), break-glass (rbac.c) */
+    /* audit: AuditEvent, Patient/$access-log (audit.c) */
     /* workflow operations (handlers_ops.c) */
     {"GET", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, 0, "public", ALLOW_OP},
     {"POST", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, BODY_OP_PARAMS,

@@ -11,6 +11,27 @@
 #include <stddef.h>
 #include "store/store.h"
 #include "util/err.h"
+#include "util/secret.h"
+
+/*
+ * The security settings (not clinical: they are not policy rows). Defaults and their
+ * sources are listed in docs/SECURITY.md; `painpath serve --security FILE` (a JSON object of
+ * these names) overrides them, an unknown name or a bad value is an error naming it.
+ */
+struct pp_security {
+    struct pp_secret_cost pwhash; /* "pwhash_ops", "pwhash_mem_kib": Argon2id cost */
+    int session_idle_minutes;     /* "session_idle_minutes" */
+    int session_max_hours;        /* "session_max_hours": absolute lifetime */
+    int account_max_failures;     /* "account_max_failures": consecutive, then locked */
+    int account_lockout_minutes;  /* "account_lockout_minutes" */
+    int client_max_failures;      /* "client_max_failures": per client address per window */
+    int client_window_minutes;    /* "client_window_minutes" (also its lockout) */
+    int break_glass_minutes;      /* "break_glass_minutes": how long a grant lasts */
+};
+void pp_security_defaults(struct pp_security *sec);
+/* Override from a JSON object (text); PP_ERR_INPUT naming the member on error. */
+PP_MUST_CHECK enum pp_err pp_security_load_json(struct pp_security *sec, const char *text,
+                                                size_t len, const char *name, struct pp_diag *d);
 
 /* The roles (DESIGN.md "Trust"). */
 enum pp_role {

@@ -78,11 +78,11 @@ static const char *const pp_sql[S_COUNT_STMTS] = {
     [S_INS_IDX] = "INSERT OR IGNORE INTO search_index (rid, param, system, value, lo, hi)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_READ] = PP_SEARCH_SELECT " WHERE r.type = ?1 AND r.id = ?2",
-    [S_VREAD] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body"
-                " FROM resource r JOIN resource_version v ON v.rid = r.rid"
+    [S_VREAD] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body, r.rid,"
+                " r.patient FROM resource r JOIN resource_version v ON v.rid = r.rid"
                 " WHERE r.type = ?1 AND r.id = ?2 AND v.version = ?3",
-    [S_HISTORY] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body"
-                  " FROM resource r JOIN resource_version v ON v.rid = r.rid"
+    [S_HISTORY] = "SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.body, r.rid,"
+                  " r.patient FROM resource r JOIN resource_version v ON v.rid = r.rid"
                   " WHERE r.type = ?1 AND r.id = ?2 ORDER BY v.version DESC",
     [S_INC_REFS] = "SELECT value FROM search_index WHERE rid = ?1 AND param = ?2 ORDER BY value",
     [S_REV_PATIENT] = PP_SEARCH_SELECT " WHERE r.patient = ?1 AND r.type = ?2 AND r.deleted = 0"
@@ -926,6 +926,10 @@ static void row_resource(sqlite3_stmt *st, struct pp_store_resource *r)
     r->meta.deleted = sqlite3_column_int(st, 4) != 0;
     r->body = (const char *)sqlite3_column_text(st, 5);
     r->len = (size_t)sqlite3_column_bytes(st, 5);
+    if (sqlite3_column_count(st) > 7) {
+        const char *p = (const char *)sqlite3_column_text(st, 7);
+        snprintf(r->meta.patient, sizeof(r->meta.patient), "%s", p ? p : "");
+    }
 }
 
 /* One row of a read statement -> caller-owned body. */

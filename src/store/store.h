@@ -33,7 +33,9 @@ struct pp_store_meta {
     long version;          /* 1, 2, ... (meta.versionId) */
     char last_updated[32]; /* "2026-11-27T11:46:40.123Z" (meta.lastUpdated) */
     bool deleted;          /* this version is a deletion (the resource is gone: HTTP 410) */
-    bool conflict;         /* set by pp_store_update when If-Match named a stale version */
+    char patient[PP_STORE_ID_MAX + 1]; /* the patient whose resource it is ("" none; read,
+                                          vread, history, search and scan set it) */
+    bool conflict; /* set by pp_store_update when If-Match named a stale version */
 };
 
 /* Why a search returned a resource (Bundle entry.search.mode). */
