@@ -439,18 +439,13 @@ static void write_suggestion(struct pp_buf *out, const struct pp_finding *x, siz
         break;
     case PP_ACTION_UPDATE: {
         const cJSON *draft = find_draft(request, s->resource_ref);
-        char *text;
         if (!draft || !(s->days_supply > 0) || !(updated = shortened_order(draft, s->days_supply)))
-            break;
-        text = cJSON_PrintUnformatted(updated);
-        if (!text)
             break;
         pp_buf_adds(out, ",\"actions\":[{\"type\":\"update\",\"description\":");
         pp_buf_add_json_str(out, s->label);
         pp_buf_adds(out, ",\"resource\":");
-        pp_buf_adds(out, text);
+        pp_json_write(out, updated);
         pp_buf_adds(out, "}]");
-        cJSON_free(text);
         break;
     }
     case PP_ACTION_DELETE:

@@ -3,6 +3,8 @@
  */
 #include "util/json.h"
 
+#include <math.h>
+
 #include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -419,4 +421,76 @@ enum pp_err pp_json_field_date(const cJSON *v, bool allow_null, pp_day *out, con
                                    allow_null ? "expected a date YYYY-MM-DD or null"
                                               : "expected a date YYYY-MM-DD");
     return PP_OK;
+}
+
+/* ---- writing ---- */
+
+/* A JSON number as cJSON prints it: integers exactly, others with the shortest of 15 or 17
+ * significant digits that reads back the same; non-finite as null (JSON has no NaN). */
+static void write_number(struct pp_buf *b, double v)
+{
+    char s[32];
+    if (!isfinite(v)) {
+        pp_buf_adds(b, "null");
+        return;
+    }
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) { /* 2^53: every integer exact */
+        char digits[24];
+        size_t n = 0;
+        unsigned long long u = (unsigned long long)(v < 0 ? -v : v);
+        if (v < 0)
+            pp_buf_addc(b, '-');
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        while (n)
+            pp_buf_addc(b, digits[--n]);
+        return;
+    }
+    snprintf(s, sizeof(s), "%1.15g", v);
+    if (strtod(s, NULL) != v)
+        snprintf(s, sizeof(s), "%1.17g", v);
+    pp_buf_adds(b, s);
+}
+
+void pp_json_write(struct pp_buf *b, const cJSON *j)
+{
+    const cJSON *c;
+    bool first = true;
+    if (!j) {
+        pp_buf_adds(b, "null");
+        return;
+    }
+    switch (j->type & 0xFF) {
+    case cJSON_False: pp_buf_adds(b, "false"); return;
+    case cJSON_True: pp_buf_adds(b, "true"); return;
+    case cJSON_NULL: pp_buf_adds(b, "null"); return;
+    case cJSON_Number: write_number(b, j->valuedouble); return;
+    case cJSON_String: pp_buf_add_json_str(b, j->valuestring ? j->valuestring : ""); return;
+    case cJSON_Raw: pp_buf_adds(b, j->valuestring ? j->valuestring : "null"); return;
+    case cJSON_Array:
+        pp_buf_addc(b, '[');
+        for (c = j->child; c; c = c->next) {
+            if (!first)
+                pp_buf_addc(b, ',');
+            first = false;
+            pp_json_write(b, c);
+        }
+        pp_buf_addc(b, ']');
+        return;
+    case cJSON_Object:
+        pp_buf_addc(b, '{');
+        for (c = j->child; c; c = c->next) {
+            if (!first)
+                pp_buf_addc(b, ',');
+            first = false;
+            pp_buf_add_json_str(b, c->string ? c->string : "");
+            pp_buf_addc(b, ':');
+            pp_json_write(b, c);
+        }
+        pp_buf_addc(b, '}');
+        return;
+    default: pp_buf_adds(b, "null"); return;
+    }
 }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/date.h"
 #include "util/err.h"
 
@@ -85,5 +86,9 @@ bool pp_json_bool(const cJSON *obj, const char *key, bool *out);
  */
 PP_MUST_CHECK enum pp_err pp_json_parse_fast(const char *text, size_t len, const char *name,
                                              cJSON **out, struct pp_diag *d);
+
+/* Append j as compact JSON text (what cJSON_PrintUnformatted gives, without its
+ * allocations: nested at most as deep as the tree, which readers capped). */
+void pp_json_write(struct pp_buf *b, const cJSON *j);
 
 #endif

@@ -206,6 +206,43 @@ static void test_util__diag_paths(void **state)
     assert_int_equal(pp_err_exit_code(PP_OK), 0);
 }
 
+/* pp_json_write gives text that parses back to the same tree, and the exact text for the
+ * simple cases. */
+static void test_util__json_write(void **state)
+{
+    static const char *const docs[] = {
+        "{\"a\":1,\"b\":-3,\"c\":1.5,\"d\":0.1,\"e\":1e+300,\"f\":9007199254740994,"
+        "\"g\":-0.000123456789012345678,\"h\":[true,false,null,[],{}],"
+        "\"s\":\"quote \\\" backslash \\\\ nl \\n tab \\t \\u0001 \u00e9\"}",
+        "[]",
+        "\"x\"",
+        "42",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        struct pp_buf b;
+        cJSON *a = cJSON_Parse(docs[i]), *back;
+        assert_non_null(a);
+        pp_buf_init(&b, PP_BUF_UNLIMITED);
+        pp_json_write(&b, a);
+        back = cJSON_Parse(b.data);
+        assert_non_null(back);
+        assert_true(cJSON_Compare(a, back, 1));
+        cJSON_Delete(back);
+        cJSON_Delete(a);
+        pp_buf_release(&b);
+    }
+    {
+        struct pp_buf b;
+        cJSON *a = cJSON_Parse("{\"n\":[1,-2,2.5,100000000000],\"t\":\"a\\\"b\"}");
+        pp_buf_init(&b, PP_BUF_UNLIMITED);
+        pp_json_write(&b, a);
+        assert_string_equal(b.data, "{\"n\":[1,-2,2.5,100000000000],\"t\":\"a\\\"b\"}");
+        cJSON_Delete(a);
+        pp_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_util__json_errors_name_line_and_column),
         cmocka_unit_test(test_util__json_depth_limit),
         cmocka_unit_test(test_util__json_scratch_arena),
+        cmocka_unit_test(test_util__json_write),
         cmocka_unit_test(test_util__arena),
         cmocka_unit_test(test_util__diag_paths),
     };
