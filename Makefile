@@ -2,7 +2,8 @@
 # (scripts/deps.sh), drives CMake and runs things. `make help` lists the targets.
 #
 #   make            build build/painpath (gcc, Release, -Werror)
-#   make run        build, show the CLI on examples/, create the demo clinic on first run, serve it
+#   make run        build, show the CLI on examples/, create the demo clinic on first run, print
+#                   its demo logins, serve it
 #   make check      everything CI runs: gcc, clang, ASan+UBSan, fuzz smoke (scripts/check.sh)
 #   make bench      Release build, then bench/run.sh
 #   make fuzz       longer libFuzzer runs (FUZZ_SECONDS per target, FUZZ_TARGETS to pick)
@@ -69,6 +70,8 @@ run: build
 	@if [ ! -f "$(DB)" ]; then \
 	    echo; echo "make run: creating the demo clinic in $(DB)"; \
 	    $(PAINPATH) demo --db "$(DB)" || exit $$?; \
+	else \
+	    echo; $(PAINPATH) demo --logins --db "$(DB)" || exit $$?; \
 	fi
 	@echo; echo "make run: serving $(DB) on http://$(LISTEN)/ (FHIR at /fhir, CDS Hooks at /cds-services; Ctrl-C stops)"
 	@$(PAINPATH) serve --db "$(DB)" --listen "$(LISTEN)"

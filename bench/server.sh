@@ -71,6 +71,10 @@ wait_http() { # URL
 # ---- painpath serve on a fresh database with one imported Synthea patient -----------------
 db="$W/bench.db"
 "$BIN" import --db "$db" "$BUNDLE" >/dev/null
+# FHIR and CDS requests need a principal: an integration token with every scope
+TOKEN=$("$BIN" token create --name bench --role integration --scope '*' --db "$db" 2>/dev/null)
+[ -n "$TOKEN" ] || { echo "bench: cannot create a token"; exit 1; }
+AUTH="Authorization: Bearer $TOKEN"
 pid_id=$(python3 -c 'import json,sys
 b=json.load(open(sys.argv[1]))
 print(next(e["resource"]["id"] for e in b["entry"] if e["resource"]["resourceType"]=="Patient"))' "$BUNDLE")
@@ -90,8 +94,8 @@ wait_http "$PP/healthz"
 
 read_url="$PP/fhir/Patient/$pid_id"
 search_url="$PP/fhir/Encounter?patient=$pid_id&_count=10"
-curl -fsS -o "$W/read.json" "$read_url"
-curl -fsS -o /dev/null "$search_url"
+curl -fsS -H "$AUTH" -o "$W/read.json" "$read_url"
+curl -fsS -H "$AUTH" -o /dev/null "$search_url"
 read_size=$(stat -c %s "$W/read.json")
 
 # ---- the ~10 KB CDS order-sign request: the example's prefetch padded with conditions -----
@@ -111,7 +115,7 @@ open(sys.argv[2], "w").write(json.dumps(req, separators=(",", ":")))
 PY
 cds_size=$(stat -c %s "$W/order-sign-10k.json")
 cds_url="$PP/cds-services/opioid-order-sign"
-code=$(curl -sS -o "$W/cds.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+code=$(curl -sS -o "$W/cds.out" -w '%{http_code}' -H 'Content-Type: application/json' -H "$AUTH" \
     --data-binary "@$W/order-sign-10k.json" "$cds_url")
 [ "$code" = 200 ] || { echo "bench: order-sign answered $code"; cat "$W/cds.out"; exit 1; }
 cat >"$W/post.lua" <<LUA
@@ -120,6 +124,7 @@ wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
 
 # ---- nginx: a static file of the same size, unprivileged, foreground -----------------------
@@ -182,13 +187,15 @@ bench() {
         "${non2xx:+   NON-2XX: $non2xx}" "${errs:+   $errs}"
 }
 bench "nginx static file (ceiling)" "$NG/patient.json"
-bench "GET /fhir/Patient/{id} (read)" "$read_url"
-bench "GET /fhir/Encounter?patient=&_count=10" "$search_url"
+bench "GET /fhir/Patient/{id} (read)" "$read_url" -H "$AUTH"
+bench "GET /fhir/Encounter?patient=&_count=10" "$search_url" -H "$AUTH"
 bench "POST order-sign (${cds_size} B)" "$cds_url" -s "$W/post.lua"
 
 awk -F'\t' 'NR == 1 {ng = $2} NR == 2 {printf "== FHIR read: %.0f%% of nginx static req/s in the same run (goal >= 50%%)\n", 100 * $2 / ng}' "$results"
 
 stop_all
+# every request above was audited; the server imported its read journal at SIGTERM
+"$BIN" audit verify --db "$db"
 
 # ---- import throughput: the whole Synthea set into a fresh database ------------------------
 mb=$(du -sm --apparent-size "$SYN" | cut -f1)

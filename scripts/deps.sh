@@ -20,6 +20,7 @@ build   libsqlite3-dev
 build   libmicrohttpd-dev
 build   libsodium-dev
 check   sqlite3
+check   openssl
 check   nodejs
 check   clang
 check   @clang-rt

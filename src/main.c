@@ -13,8 +13,10 @@
  * main -> cli, http). */
 static int run_server(const struct pp_serve_config *c)
 {
-    struct pp_http_env env = {c->now, c->policy, c->terms, c->codes, c->db_path, c->export_dir};
-    struct pp_http_config hc = {c->address, c->port, c->threads, &env, NULL};
+    struct pp_http_env env = {c->now,     c->policy,     c->terms,   c->codes,
+                              c->db_path, c->export_dir, c->security};
+    struct pp_http_config hc = {c->address, c->port,         c->threads,    &env,
+                                NULL,       c->tls_cert_pem, c->tls_key_pem};
     return pp_http_serve(&hc);
 }
 
@@ -45,6 +47,9 @@ static const struct pp_command commands[] = {
     {"export", pp_cmd_export, "write the store as NDJSON, one file per resource type"},
     {"migrate", pp_cmd_migrate, "apply the store's schema migrations"},
     {"backup", pp_cmd_backup, "online backup of the store to a file"},
+    {"audit", pp_cmd_audit, "verify the audit trail's hash chain; list its records"},
+    {"user", pp_cmd_user, "user accounts: add, passwd, disable, enable, unlock, list"},
+    {"token", pp_cmd_token, "bearer tokens for integrations: create (shown once), list, revoke"},
     {"version", pp_cmd_version, "print the version"},
 };
 

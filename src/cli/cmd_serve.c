@@ -18,7 +18,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: painpath serve [--listen ADDR:PORT] [--db PATH] [--threads N]\n"
             "                      [--policy FILE] [--valuesets DIR] [--now YYYY-MM-DD]\n"
-            "                      [--export-dir DIR]\n"
+            "                      [--export-dir DIR] [--security FILE]\n"
+            "                      [--tls-cert PEM --tls-key PEM]\n"
             "Serve FHIR R4 REST on the store (/fhir/{type}...), CDS Hooks (/cds-services),\n"
             "FHIR operations (/fhir/Patient/$mme, $evaluate), /fhir/metadata, /healthz and\n"
             "/metrics. --db: the database, created and migrated if needed (default\n"
@@ -26,8 +27,44 @@ static void usage(FILE *out)
             "PORT 0 picks a free port. --threads 0 (default) means one per core.\n"
             "--export-dir: where bulk $export jobs write their NDJSON files (default\n"
             "PATH.export beside the database; job directories left there are removed at start).\n"
+            "--security: a JSON object overriding the security settings (session idle\n"
+            "timeout, lockout, login rate limits, Argon2id cost; docs/SECURITY.md).\n"
+            "--tls-cert/--tls-key: serve HTTPS with this certificate chain and private key\n"
+            "(PEM files); every answer then carries Strict-Transport-Security.\n"
             "The clinical date is today (UTC) per request, or --now, or PAINPATH_NOW=YYYY-MM-DD.\n"
             "SIGTERM or SIGINT: finish the requests in flight and exit 0.\n");
+}
+
+/* Certificates, keys and the security file are small; a larger file is a mistake. */
+#define SERVE_FILE_MAX ((size_t)1 << 20)
+
+/* Read `path` (option `opt`) whole into b; prints the error. */
+static bool read_option_file(const char *opt, const char *path, struct pp_buf *b)
+{
+    struct pp_diag d;
+    pp_diag_clear(&d);
+    if (pp_buf_read_file(b, path, &d) != PP_OK) {
+        fprintf(stderr, "painpath serve: %s: cannot read '%s': %s\n", opt, path, d.what);
+        return false;
+    }
+    return true;
+}
+
+/* The value of option `name` at argv[*i] ("--name V" or "--name=V"), advancing *i; NULL when
+ * argv[*i] is not that option; *missing when it is but has no value. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    *missing = false;
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    *missing = true;
+    return NULL;
 }
 
 /* "ADDR:PORT" -> addr (NUL-terminated copy, `cap` bytes) and port. */
@@ -57,9 +94,16 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
     unsigned port = 8080;
     pp_day now = PP_DAY_NONE;
     const char *env_now = getenv("PAINPATH_NOW");
+    const char *security_file = NULL, *cert_file = NULL, *key_file = NULL;
+    struct pp_security security;
+    struct pp_buf sec_text, cert, key;
     int rc;
 
     pp_cli_opts_init(&o);
+    pp_security_defaults(&security);
+    pp_buf_init(&sec_text, SERVE_FILE_MAX);
+    pp_buf_init(&cert, SERVE_FILE_MAX);
+    pp_buf_init(&key, SERVE_FILE_MAX);
     for (int i = 1; i < argc; i++) {
         int t;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -97,6 +141,26 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
             export_dir = v;
             continue;
         }
+        {
+            static const char *const file_opts[] = {"--security", "--tls-cert", "--tls-key"};
+            const char **dest[] = {&security_file, &cert_file, &key_file};
+            bool taken = false;
+            for (size_t k = 0; k < 3 && !taken; k++) {
+                bool missing;
+                const char *v = option_value(argc, argv, &i, file_opts[k], &missing);
+                if (!v && !missing)
+                    continue;
+                if (!v || !*v) {
+                    fprintf(stderr, "painpath serve: %s: expected a file path\n", file_opts[k]);
+                    rc = 2;
+                    goto out;
+                }
+                *dest[k] = v;
+                taken = true;
+            }
+            if (taken)
+                continue;
+        }
         t = pp_cli_opts_take(&o, argc, argv, &i, "serve");
         if (t < 0) {
             rc = 2;
@@ -124,6 +188,39 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
         rc = 2;
         goto out;
     }
+    if (security_file) {
+        struct pp_diag d;
+        pp_diag_clear(&d);
+        if (!read_option_file("--security", security_file, &sec_text)) {
+            rc = 2;
+            goto out;
+        }
+        if (pp_security_load_json(&security, sec_text.data, sec_text.len, security_file, &d)) {
+            fprintf(stderr, "painpath serve: --security: %s: %s%s%s\n", security_file,
+                    d.where[0] ? d.where : "", d.where[0] ? ": " : "", d.what);
+            rc = 2;
+            goto out;
+        }
+    }
+    if ((cert_file == NULL) != (key_file == NULL)) {
+        fprintf(stderr, "painpath serve: --tls-cert and --tls-key go together\n");
+        rc = 2;
+        goto out;
+    }
+    if (cert_file && (!read_option_file("--tls-cert", cert_file, &cert) ||
+                      !read_option_file("--tls-key", key_file, &key))) {
+        rc = 2;
+        goto out;
+    }
+    if (cert_file && (!strstr(cert.data, "-----BEGIN CERTIFICATE-----") ||
+                      !strstr(key.data, "PRIVATE KEY-----"))) {
+        fprintf(stderr, "painpath serve: %s\n",
+                !strstr(cert.data, "-----BEGIN CERTIFICATE-----")
+                    ? "--tls-cert: not a PEM certificate (-----BEGIN CERTIFICATE-----)"
+                    : "--tls-key: not a PEM private key (-----BEGIN ... PRIVATE KEY-----)");
+        rc = 2;
+        goto out;
+    }
     {
         /* open and migrate once here: a bad path or a too-new schema fails before listening;
          * each worker thread then opens its own connection */
@@ -141,8 +238,18 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
     }
     {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        struct pp_serve_config cfg = {addr,     port,     1,  now,       &o.policy,
-                                      &o.terms, &o.codes, db, export_dir};
+        struct pp_serve_config cfg = {addr,
+                                      port,
+                                      1,
+                                      now,
+                                      &o.policy,
+                                      &o.terms,
+                                      &o.codes,
+                                      db,
+                                      export_dir,
+                                      &security,
+                                      cert_file ? cert.data : NULL,
+                                      cert_file ? key.data : NULL};
         if (o.threads > 0)
             cfg.threads = (unsigned)o.threads;
         else if (cores > 0)
@@ -150,6 +257,9 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
         rc = run(&cfg);
     }
 out:
+    pp_buf_release(&sec_text);
+    pp_buf_release(&cert);
+    pp_buf_release(&key);
     pp_cli_opts_release(&o);
     return rc;
 }

@@ -331,6 +331,22 @@ static void practitioners(struct demo *g)
     }
 }
 
+/* The practice nurse: on every patient's care team (intake, vitals, procedure diaries). */
+#define NURSE_ID "demo-rn-park"
+#define SYS_PRACTITIONER_ROLE "http://terminology.hl7.org/CodeSystem/practitioner-role"
+
+static void nurse(struct demo *g)
+{
+    cJSON *r = res(g, "Practitioner", NURSE_ID), *role;
+    cJSON_AddBoolToObject(r, "active", true);
+    add_name(r, NULL, "Jun", "Park");
+    role = res(g, "PractitionerRole", NURSE_ID "-role");
+    cJSON_AddBoolToObject(role, "active", true);
+    add_ref(role, "practitioner", "Practitioner", NURSE_ID);
+    add_ref(role, "organization", "Organization", ORG_ID);
+    add_array1(role, "code", concept(SYS_PRACTITIONER_ROLE, "nurse", "Nurse"));
+}
+
 /* A week of slots per physician from tomorrow: in-person mornings, virtual afternoons.
  * Booked slots get an Appointment (filled when patients are made); returns nothing. */
 static void schedules(struct demo *g)
@@ -894,6 +910,30 @@ static void referral(struct demo *g, struct pt *p, size_t stage, size_t ref, siz
 
 /* ---- patients -------------------------------------------------------------------------- */
 
+/* The patient's care team: their pain physician and the practice nurse. A physician or nurse
+ * signed in to `painpath serve` sees the patients whose care team names them. Draws nothing
+ * from the generator, so every other demo resource stays as it was. */
+static void care_team(struct demo *g, const struct pt *p, size_t phys)
+{
+    char id[64];
+    cJSON *r, *parts = need(cJSON_CreateArray()), *part;
+    idf(id, sizeof(id), "%s-careteam", p->id);
+    r = res(g, "CareTeam", id);
+    cJSON_AddStringToObject(r, "status", "active");
+    cJSON_AddStringToObject(r, "name", "Pain care team");
+    add_ref(r, "subject", "Patient", p->id);
+    part = need(cJSON_CreateObject());
+    add_array1(part, "role", concept(SYS_PRACTITIONER_ROLE, "doctor", "Doctor"));
+    add_ref(part, "member", "Practitioner", physicians[phys].id);
+    cJSON_AddItemToArray(parts, part);
+    part = need(cJSON_CreateObject());
+    add_array1(part, "role", concept(SYS_PRACTITIONER_ROLE, "nurse", "Nurse"));
+    add_ref(part, "member", "Practitioner", NURSE_ID);
+    cJSON_AddItemToArray(parts, part);
+    cJSON_AddItemToObject(r, "participant", parts);
+    add_ref_arr(r, "managingOrganization", "Organization", ORG_ID);
+}
+
 static void patient(struct demo *g, int index, struct pt *p)
 {
     bool female = rnd(g, 2) == 0;
@@ -1071,6 +1111,7 @@ cJSON *pp_demo_bundle(int patients, uint64_t seed, pp_day now)
 
     organization(&g);
     practitioners(&g);
+    nurse(&g);
     schedules(&g);
     for (int i = 0; i < patients; i++) {
         struct pt p;
@@ -1078,6 +1119,7 @@ cJSON *pp_demo_bundle(int patients, uint64_t seed, pp_day now)
         size_t stage, ref = rnd(&g, N_REF), phys = (size_t)i % N_PHYS;
         size_t reason_dx = rnd(&g, N_DX);
         patient(&g, i, &p);
+        care_team(&g, &p, phys);
         /* every stage is represented: cycle through them, then at random */
         stage = i < (int)N_STAGES ? (size_t)i : rnd(&g, N_STAGES);
         if (i < PP_DEMO_SCENARIOS)

@@ -10,6 +10,7 @@
 #include "clinical/drugs.h"
 #include "clinical/policy.h"
 #include "clinical/terms.h"
+#include "store/accounts.h"
 #include "util/date.h"
 
 /* What the server needs from the command line (borrowed for the runner's call). */
@@ -23,6 +24,9 @@ struct pp_serve_config {
     const struct pp_drug_codes *codes;
     const char *db_path;    /* --db, ./painpath.db by default; already opened and migrated */
     const char *export_dir; /* --export-dir (bulk $export files); NULL: "<db_path>.export" */
+    const struct pp_security *security; /* defaults, then --security FILE */
+    const char *tls_cert_pem;           /* --tls-cert FILE's text, or NULL: plain HTTP */
+    const char *tls_key_pem;            /* --tls-key FILE's text (with --tls-cert) */
 };
 
 /* Serve until stopped; returns the process exit code (0 after a clean drain). */
@@ -30,9 +34,10 @@ typedef int (*pp_serve_runner)(const struct pp_serve_config *cfg);
 
 /*
  * `painpath serve [--listen ADDR:PORT] [--db PATH] [--threads N] [--policy FILE]
- * [--valuesets DIR] [--now YYYY-MM-DD]`: parse and load, open the store once (creating and
- * migrating it) so that a bad database fails before listening, then return run(&cfg).
- * Usage errors and bad policy or value sets print a message and return 2 without calling
+ * [--valuesets DIR] [--now YYYY-MM-DD] [--security FILE] [--tls-cert PEM --tls-key PEM]`:
+ * parse and load (a security file or PEM that cannot be read or parsed is a usage error), open the
+ * store once (creating and migrating it) so that a bad database fails before listening, then return
+ * run(&cfg). Usage errors and bad policy or value sets print a message and return 2 without calling
  * `run`; a database that cannot be opened returns 1 (2 when its schema is too new).
  */
 int pp_cmd_serve(int argc, char **argv, pp_serve_runner run);

@@ -56,4 +56,32 @@ bool pp_http_authorize(const struct pp_http_request *req, const struct pp_http_p
 void pp_http_audit_request(const struct pp_http_request *req, const struct pp_http_principal *who,
                            struct pp_http_response *res);
 
+/* What auth.c's pieces below need: the security settings in force (env's, or the defaults). */
+const struct pp_security *pp_http_security(const struct pp_http_request *req);
+
+/* The CSRF cookie the web UI reads (not HttpOnly: the page copies it into X-CSRF-Token). */
+#define PP_HTTP_CSRF_COOKIE "painpath_csrf"
+/* The realm of every 401's WWW-Authenticate header. */
+#define PP_HTTP_WWW_AUTHENTICATE "Bearer realm=\"painpath\""
+
+/*
+ * The token of an `Authorization: Bearer TOKEN` header (scheme case-insensitive, one or more
+ * spaces, TOKEN one RFC 6750 token68 of at most cap - 1 characters, nothing after it) copied
+ * into out. False for any other form (another scheme, empty, too long, stray characters).
+ */
+bool pp_http_bearer_parse(const char *authorization, char *out, size_t cap);
+/* True when `token` has the shape of a token painpath issues (util/secret.h: 43 base64url
+ * characters) — a cookie of another shape is refused before any lookup. */
+bool pp_http_token_shape(const char *token);
+
+/* Set-Cookie values (out: 512 bytes): the session cookie (HttpOnly, SameSite=Strict, Path=/,
+ * Secure when `secure`), the CSRF cookie (the same without HttpOnly), and the expired forms
+ * that clear them (token NULL). */
+void pp_http_session_cookie(char out[512], const char *token, bool secure);
+void pp_http_csrf_cookie(char out[512], const char *token, bool secure);
+
+/* The store's ISO 8601 UTC text ("2026-11-27T11:46:40.123Z") as whole seconds since the
+ * epoch (for Retry-After); false for text of another shape. */
+bool pp_http_iso_parse(const char *iso, long long *t);
+
 #endif

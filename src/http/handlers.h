@@ -127,4 +127,48 @@ void pp_http_handle_slot_next_available(const struct pp_http_request *req,
  * when the type has no operation). */
 void pp_http_ops_capability(struct pp_buf *b, const char *type);
 
+/* The trust routes (handlers_auth.c; docs/API.md "Authentication"). */
+/* POST /auth/login {"username","password"}: a session cookie and a CSRF token; 401 with one
+ * generic message for a wrong name or password, 429 + Retry-After for a locked account or a
+ * client over its failure limit. */
+void pp_http_handle_login(const struct pp_http_request *req, struct pp_http_response *res);
+/* POST /auth/logout: revoke the caller's session and clear its cookies. */
+void pp_http_handle_logout(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /auth/session: who is calling (role, user, practitioner, patient, session expiry). */
+void pp_http_handle_session(const struct pp_http_request *req, struct pp_http_response *res);
+
+/* The audit trail (audit.c, handlers_audit.c; docs/API.md "AuditEvent"). */
+/* Append this request's audit record (res->audit, else the route; outcome success) inside
+ * the store transaction `s` has open, and set res->audit.recorded: the record commits or
+ * rolls back with the write it records. Borrows everything. */
+PP_MUST_CHECK enum pp_err pp_http_audit_in_tx(const struct pp_http_request *req, struct pp_store *s,
+                                              struct pp_http_response *res, struct pp_diag *d);
+/* Append one record for a Bundle entry (action, type/id, its patient — NULL: looked up —,
+ * outcome "success" / "failed"): inside the open transaction, or in its own. */
+PP_MUST_CHECK enum pp_err pp_http_audit_entry(const struct pp_http_request *req, struct pp_store *s,
+                                              const char *action, const char *type, const char *id,
+                                              const char *patient, const char *outcome,
+                                              struct pp_diag *d);
+/* The read-audit journal (store/audit.h) of the server's database and its importer thread,
+ * which appends the journal to the chain every 20 ms (or at 512 lines). Start: before the
+ * server listens; imports what an earlier process left; false (and *d) when that fails.
+ * Without a store, or when another process owns the journal, reads are audited directly.
+ * Stop: after the last request; imports the last lines. One journal per process: a second
+ * start while one runs is a no-op (its server audits directly) and returns *owner false. */
+PP_MUST_CHECK enum pp_err pp_http_audit_start(const struct pp_http_env *env, bool *owner,
+                                              struct pp_diag *d);
+void pp_http_audit_stop(void);
+/* Import every read record journalled so far into the chain through s (the AuditEvent
+ * search and $access-log call it first, so that they see every earlier read). */
+PP_MUST_CHECK enum pp_err pp_http_audit_flush(struct pp_store *s, struct pp_diag *d);
+/* GET /fhir/AuditEvent?patient=&agent=&date=&_count=&_offset=: searchset of AuditEvents. */
+void pp_http_handle_audit_search(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/AuditEvent/{rid}: one AuditEvent (rid: the record's seq). */
+void pp_http_handle_audit_read(const struct pp_http_request *req, struct pp_http_response *res);
+/* PUT / POST / DELETE on AuditEvent: 405 (the trail is read-only). */
+void pp_http_handle_audit_readonly(const struct pp_http_request *req, struct pp_http_response *res);
+/* GET /fhir/Patient/{rid}/$access-log: who accessed the record, when, what (Bundle of
+ * AuditEvents); the patient themself or an admin. */
+void pp_http_handle_access_log(const struct pp_http_request *req, struct pp_http_response *res);
+
 #endif

@@ -192,6 +192,9 @@ void pp_http_handle_cds_service(const struct pp_http_request *req, struct pp_htt
     pp_findings_init(&fs);
     pp_diag_clear(&d);
     rc = pp_json_parse_fast(req->body, req->body_len, "request", &root, &d);
+    /* the audit record names the patient the service ran on (context.patientId) */
+    if (!rc && !pp_fhir_cds_patient_id(root, res->audit.patient, sizeof(res->audit.patient)))
+        res->audit.patient[0] = '\0';
     if (!rc && complete_prefetch(req, res, svc, root))
         goto out;
     if (!rc)
@@ -234,10 +237,10 @@ static enum pp_err check_item(const cJSON *item, int i, struct pp_diag *d)
     return PP_OK;
 }
 
-/* Store every item in one transaction (all or none). */
+/* Store every item in one transaction (all or none), the request's audit record with them. */
 static enum pp_err store_feedback(const struct pp_http_request *req,
                                   const struct pp_cds_service *svc, const cJSON *list,
-                                  struct pp_diag *d)
+                                  struct pp_http_response *res, struct pp_diag *d)
 {
     struct pp_store *s = NULL;
     const cJSON *item;
@@ -259,10 +262,12 @@ static enum pp_err store_feedback(const struct pp_http_request *req,
         if (rc)
             break;
     }
-    if (!rc)
+    if (!rc && !(rc = pp_http_audit_in_tx(req, s, res, d)))
         rc = pp_store_commit(s, d);
-    else
+    if (rc) {
         pp_store_rollback(s);
+        res->audit.recorded = false;
+    }
     return rc;
 }
 
@@ -299,7 +304,7 @@ void pp_http_handle_cds_feedback(const struct pp_http_request *req, struct pp_ht
         }
     }
     if (req->env->db_path && cJSON_GetArraySize(list) > 0 &&
-        (rc = store_feedback(req, svc, list, &d))) {
+        (rc = store_feedback(req, svc, list, res, &d))) {
         pp_http_fail(res, rc, &d);
         goto out;
     }

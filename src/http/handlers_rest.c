@@ -12,6 +12,8 @@
 #include <sys/random.h>
 
 #include "http/handlers.h"
+#include "http/rbac.h"
+#include "store/audit.h"
 #include "store/search_params.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -317,6 +319,7 @@ void pp_http_handle_fhir_read(const struct pp_http_request *req, struct pp_http_
         fail_read(res, rc, &m, &d);
         return;
     }
+    snprintf(res->audit.patient, sizeof(res->audit.patient), "%s", m.patient);
     res->content_type = PP_HTTP_FHIR_JSON;
     set_version_headers(res, &m);
     pp_buf_adds(&res->body, body);
@@ -350,6 +353,7 @@ void pp_http_handle_fhir_vread(const struct pp_http_request *req, struct pp_http
         fail_read(res, rc, &m, &d);
         return;
     }
+    snprintf(res->audit.patient, sizeof(res->audit.patient), "%s", m.patient);
     res->content_type = PP_HTTP_FHIR_JSON;
     set_version_headers(res, &m);
     pp_buf_adds(&res->body, body);
@@ -361,7 +365,9 @@ struct walk {
     const struct pp_http_request *req;
     struct pp_buf *b;
     size_t n;
-    bool history; /* history entries (request/response); else searchset (search.mode) */
+    bool history;       /* history entries (request/response); else searchset (search.mode) */
+    struct pp_store *s; /* set: _include / _revinclude entries pass the caller's rules */
+    char patient[PP_STORE_ID_MAX + 1]; /* history: the resource's patient, for its audit */
 };
 
 static enum pp_err add_entry(void *ctx, const struct pp_store_resource *r)
@@ -369,6 +375,9 @@ static enum pp_err add_entry(void *ctx, const struct pp_store_resource *r)
     struct walk *w = ctx;
     struct pp_buf *b = w->b;
 
+    if (w->s && w->req->who && r->mode == PP_STORE_MODE_INCLUDE &&
+        !pp_rbac_may_include(w->req, w->s, r))
+        return PP_OK; /* not the caller's to see: left out as if absent */
     pp_buf_adds(b, w->n++ ? ",\n{\"fullUrl\": \"" : "\n{\"fullUrl\": \"");
     add_base(b, w->req);
     pp_buf_addf(b, "/%s/%s\"", r->meta.type, r->meta.id);
@@ -377,6 +386,8 @@ static enum pp_err add_entry(void *ctx, const struct pp_store_resource *r)
         pp_buf_add(b, r->body, r->len);
     }
     if (w->history) {
+        if (!w->patient[0])
+            snprintf(w->patient, sizeof(w->patient), "%s", r->meta.patient);
         pp_buf_addf(b,
                     ", \"request\": {\"method\": \"%s\", \"url\": \"%s/%s\"}, \"response\": "
                     "{\"status\": \"%s\", \"etag\": \"W/\\\"%ld\\\"\", \"lastModified\": \"%s\"}}",
@@ -400,7 +411,7 @@ void pp_http_handle_fhir_history(const struct pp_http_request *req, struct pp_ht
     struct pp_store *s;
     struct pp_diag d;
     struct pp_buf entries;
-    struct walk w = {req, NULL, 0, true};
+    struct walk w = {req, NULL, 0, true, NULL, ""};
     enum pp_err rc;
 
     pp_diag_clear(&d);
@@ -421,6 +432,7 @@ void pp_http_handle_fhir_history(const struct pp_http_request *req, struct pp_ht
             pp_http_fail(res, rc, &d);
         return;
     }
+    snprintf(res->audit.patient, sizeof(res->audit.patient), "%s", w.patient);
     res->content_type = PP_HTTP_FHIR_JSON;
     pp_buf_addf(&res->body,
                 "{\"resourceType\": \"Bundle\", \"type\": \"history\", \"total\": %zu, "
@@ -435,6 +447,33 @@ void pp_http_handle_fhir_history(const struct pp_http_request *req, struct pp_ht
 }
 
 /* ---- create, update, delete ---- */
+
+/* The write's audit record, then commit (both or neither: the record rides in the write's
+ * transaction). On failure everything is rolled back and the gate records the failure. */
+static enum pp_err audit_commit(const struct pp_http_request *req, struct pp_store *s,
+                                struct pp_http_response *res, enum pp_err rc, struct pp_diag *d)
+{
+    if (rc == PP_OK && (rc = pp_http_audit_in_tx(req, s, res, d)) == PP_OK &&
+        (rc = pp_store_commit(s, d)) == PP_OK)
+        return PP_OK;
+    pp_store_rollback(s);
+    res->audit.recorded = false;
+    return rc;
+}
+
+/* What a write touched, for its audit record. */
+static void audit_what(struct pp_http_response *res, const char *action, const char *type,
+                       const char *id)
+{
+    size_t n;
+    snprintf(res->audit.action, sizeof(res->audit.action), "%s", action);
+    n = strnlen(type, sizeof(res->audit.type) - 1);
+    memcpy(res->audit.type, type, n);
+    res->audit.type[n] = '\0';
+    n = strnlen(id, sizeof(res->audit.id) - 1);
+    memcpy(res->audit.id, id, n);
+    res->audit.id[n] = '\0';
+}
 
 void pp_http_handle_fhir_create(const struct pp_http_request *req, struct pp_http_response *res)
 {
@@ -452,8 +491,11 @@ void pp_http_handle_fhir_create(const struct pp_http_request *req, struct pp_htt
         pp_http_fail(res, rc, &d);
         return;
     }
-    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
-        rc = pp_store_create(s, root, &m, &d);
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK && (rc = pp_store_begin(s, &d)) == PP_OK) {
+        if ((rc = pp_store_create(s, root, &m, &d)) == PP_OK)
+            audit_what(res, "create", m.type, m.id);
+        rc = audit_commit(req, s, res, rc, &d);
+    }
     if (rc) {
         cJSON_Delete(root);
         fail_write(res, rc, &m, &d);
@@ -498,8 +540,11 @@ void pp_http_handle_fhir_update(const struct pp_http_request *req, struct pp_htt
                            : "the resource has no id (update needs the URL's id in the body)");
         return;
     }
-    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
-        rc = pp_store_update(s, root, if_match, &m, &d);
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK && (rc = pp_store_begin(s, &d)) == PP_OK) {
+        if ((rc = pp_store_update(s, root, if_match, &m, &d)) == PP_OK)
+            audit_what(res, m.version == 1 ? "create" : "update", m.type, m.id);
+        rc = audit_commit(req, s, res, rc, &d);
+    }
     if (rc) {
         cJSON_Delete(root);
         fail_write(res, rc, &m, &d);
@@ -526,8 +571,14 @@ void pp_http_handle_fhir_delete(const struct pp_http_request *req, struct pp_htt
     memset(&m, 0, sizeof(m));
     if (!check_type(req, res))
         return;
-    if ((rc = pp_http_store(req, &s, &d)) == PP_OK)
-        rc = pp_store_delete(s, req->param, req->param2, &m, &d);
+    if ((rc = pp_http_store(req, &s, &d)) == PP_OK && (rc = pp_store_begin(s, &d)) == PP_OK) {
+        /* the patient before the delete takes the resource out of the compartment */
+        audit_what(res, "delete", req->param, req->param2);
+        if ((rc = pp_store_audit_patient_of(s, req->param, req->param2, res->audit.patient, &d)) ==
+            PP_OK)
+            rc = pp_store_delete(s, req->param, req->param2, &m, &d);
+        rc = audit_commit(req, s, res, rc, &d);
+    }
     if (rc) {
         fail_write(res, rc, &m, &d);
         return;
@@ -577,7 +628,8 @@ void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_htt
     struct pp_store_query q;
     struct pp_diag d;
     struct pp_buf entries;
-    struct walk w = {req, NULL, 0, false};
+    struct walk w = {req, NULL, 0, false, NULL, ""};
+    struct pp_rbac_view view;
     size_t total = 0;
     long count, offset;
     bool first = true;
@@ -630,6 +682,12 @@ void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_htt
     }
     count = q.count == 0 ? PP_STORE_DEFAULT_COUNT : q.count < 0 ? 0 : q.count;
     offset = q.offset;
+    /* the caller's compartment / care team, in the query so that totals and pages count
+     * only what they may see (http/rbac.h) */
+    if (!pp_rbac_search_scope(req, &q, &view, res)) {
+        pp_store_query_release(&q);
+        return;
+    }
     if ((rc = pp_http_store(req, &s, &d)) != PP_OK) {
         pp_store_query_release(&q);
         pp_http_fail(res, rc, &d);
@@ -637,6 +695,7 @@ void pp_http_handle_fhir_search(const struct pp_http_request *req, struct pp_htt
     }
     pp_buf_init(&entries, PP_HTTP_RESPONSE_MAX);
     w.b = &entries;
+    w.s = s;
     rc = pp_store_search(s, &q, add_entry, &w, &total, &d);
     pp_store_query_release(&q);
     if (rc) {
@@ -668,6 +727,8 @@ struct entry_result {
     unsigned status;
     bool has_meta;
     struct pp_store_meta meta;
+    const char *action;                /* for the audit record: read, create, update, delete */
+    char patient[PP_STORE_ID_MAX + 1]; /* a deleted resource's patient (looked up before) */
 };
 
 /* "Type" or "Type/id" (an optional leading "/" and query string refused) into type / id. */
@@ -726,6 +787,9 @@ static enum pp_err run_entry(struct pp_store *s, cJSON *entry, const char *assig
         pp_diag_prefix(d, "request");
         return rc;
     }
+    if (strcmp(type, "AuditEvent") == 0 && strcmp(method, "GET") != 0)
+        return pp_diag_set(d, PP_ERR_UNSUPPORTED, "request.url",
+                           "the audit trail is read-only (AuditEvent takes GET only)");
     if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
         const char *rt, *rid;
         bool put = method[1] == 'U';
@@ -758,17 +822,21 @@ static enum pp_err run_entry(struct pp_store *s, cJSON *entry, const char *assig
         }
         er->has_meta = true;
         er->status = put && er->meta.version > 1 ? 200 : 201;
+        er->action = er->status == 200 ? "update" : "create";
         return PP_OK;
     }
     if (strcmp(method, "DELETE") == 0) {
         if (!id[0])
             return pp_diag_set(d, PP_ERR_INPUT, "request.url", "DELETE needs Type/id");
+        if ((rc = pp_store_audit_patient_of(s, type, id, er->patient, d)) != PP_OK)
+            return rc;
         rc = pp_store_delete(s, type, id, &er->meta, d);
         if (rc == PP_ERR_NOT_FOUND)
             return pp_diag_set(d, rc, "request.url", "no such resource");
         if (rc)
             return rc;
         er->status = 204;
+        er->action = "delete";
         return PP_OK;
     }
     if (strcmp(method, "GET") == 0) {
@@ -788,6 +856,7 @@ static enum pp_err run_entry(struct pp_store *s, cJSON *entry, const char *assig
             return rc;
         er->has_meta = true;
         er->status = 200;
+        er->action = "read";
         return PP_OK;
     }
     return pp_diag_set(d, PP_ERR_UNSUPPORTED, "request.method",
@@ -798,6 +867,7 @@ static enum pp_err run_entry(struct pp_store *s, cJSON *entry, const char *assig
 static const char *issue_for(unsigned status, enum pp_err rc)
 {
     switch (status) {
+    case 403: return "forbidden";
     case 404: return "not-found";
     case 410: return "deleted";
     case 412: return "conflict";
@@ -921,6 +991,47 @@ static void resolve_urns(cJSON *entries, char (**ids)[37])
     free(map);
 }
 
+/* A batch entry that failed (its status): its record (outcome denied, failed or error) in a
+ * transaction of its own. */
+static enum pp_err audit_failed_entry(const struct pp_http_request *req, struct pp_store *s,
+                                      const cJSON *entry, unsigned status, struct pp_diag *d)
+{
+    const cJSON *request = pp_json_obj(entry, "request");
+    const char *method = pp_json_str(request, "method");
+    char type[PP_STORE_TYPE_MAX + 1] = "", id[PP_STORE_ID_MAX + 1] = "";
+    struct pp_diag ignored;
+    const char *action = !method                         ? "batch"
+                         : strcmp(method, "GET") == 0    ? "read"
+                         : strcmp(method, "DELETE") == 0 ? "delete"
+                         : strcmp(method, "PUT") == 0    ? "update"
+                                                         : "create";
+    if (split_url(pp_json_str(request, "url"), type, id, &ignored) != PP_OK)
+        type[0] = id[0] = '\0';
+    return pp_http_audit_entry(req, s, action, type, id, NULL,
+                               status == 401 || status == 403 ? "denied"
+                               : status >= 500                ? "error"
+                                                              : "failed",
+                               d);
+}
+
+/* May the caller run this entry (http/rbac.h)? 0 when it may (a malformed entry too:
+ * run_entry answers it), else the entry's status (403, 500) with d set. */
+static unsigned entry_refused(const struct pp_http_request *req, struct pp_store *s,
+                              const cJSON *entry, struct pp_diag *d)
+{
+    const cJSON *request = pp_json_obj(entry, "request");
+    const char *method = request ? pp_json_str(request, "method") : NULL;
+    char type[PP_STORE_TYPE_MAX + 1], id[PP_STORE_ID_MAX + 1];
+    struct pp_diag scratch;
+
+    pp_diag_clear(&scratch);
+    if (!req->who)
+        return 0; /* not through the server's gate (an in-process caller): no principal */
+    if (!method || split_url(pp_json_str(request, "url"), type, id, &scratch) != PP_OK)
+        return 0;
+    return pp_rbac_entry_status(req, s, method, type, id, pp_json_obj(entry, "resource"), d);
+}
+
 void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_http_response *res)
 {
     struct pp_store *s;
@@ -967,9 +1078,27 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
     cJSON_ArrayForEach(e, entries)
     {
         struct entry_result er;
+        unsigned refused;
         char step[32];
         pp_diag_clear(&d);
-        rc = run_entry(s, e, ids && ids[i][0] ? ids[i] : NULL, &er, &d);
+        /* a batch entry is its own transaction, its audit record inside it */
+        if (!transaction && (rc = pp_store_begin(s, &d)) != PP_OK)
+            goto failed;
+        if ((refused = entry_refused(req, s, e, &d)) != 0) {
+            /* refused by the caller's rules (http/rbac.h), as the request itself would be */
+            memset(&er, 0, sizeof(er));
+            er.status = refused;
+            rc = refused == 403 ? PP_ERR_INPUT : PP_ERR_IO;
+        } else {
+            rc = run_entry(s, e, ids && ids[i][0] ? ids[i] : NULL, &er, &d);
+        }
+        if (rc == PP_OK)
+            rc = pp_http_audit_entry(req, s, er.action, er.meta.type, er.meta.id,
+                                     er.action[0] == 'd' ? er.patient : NULL, "success", &d);
+        if (!transaction && rc == PP_OK && (rc = pp_store_commit(s, &d)) != PP_OK)
+            er.status = 500;
+        if (!transaction && rc)
+            pp_store_rollback(s);
         if (rc) {
             if (!er.status)
                 er.status = rc == PP_ERR_NOT_FOUND ? 404 : pp_http_status_for(rc);
@@ -978,7 +1107,7 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
                 pp_store_rollback(s);
                 snprintf(step, sizeof(step), "entry[%zu]", i);
                 pp_diag_prefix(&d, step);
-                if (er.status != 404 && er.status != 410 && er.status != 412)
+                if (er.status != 403 && er.status != 404 && er.status != 410 && er.status != 412)
                     er.status = 400;
                 pp_http_outcome(res, er.status, issue_for(er.status, rc), d.where, d.what);
                 cJSON_Delete(root);
@@ -986,6 +1115,8 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
                 return;
             }
             add_entry_response(&res->body, req, &er, i, rc, &d);
+            if (audit_failed_entry(req, s, e, er.status, &d) != PP_OK)
+                goto failed;
         } else {
             add_entry_response(&res->body, req, &er, i, rc, NULL);
         }
@@ -998,7 +1129,14 @@ void pp_http_handle_fhir_bundle(const struct pp_http_request *req, struct pp_htt
         pp_http_fail(res, rc, &d);
         return;
     }
+    res->audit.recorded = true; /* one record per entry, each in its entry's transaction */
     pp_buf_adds(&res->body, "]}\n");
+    return;
+failed:
+    cJSON_Delete(root);
+    free(ids);
+    pp_buf_reset(&res->body);
+    pp_http_fail(res, rc, &d);
 }
 
 /* ---- the CapabilityStatement's rest.resource array ---- */

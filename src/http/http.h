@@ -18,15 +18,19 @@
 #include "util/date.h"
 #include "util/err.h"
 
+struct pp_security;
+
 /* What clinical answers need besides the request (all borrowed, read-only, shared by every
  * worker thread). `now` PP_DAY_NONE means "today (UTC) at the time of each request". */
 struct pp_http_env {
     pp_day now;
     const struct pp_policy *policy;
     const struct pp_terms *terms;
-    const struct pp_drug_codes *codes; /* may be NULL */
-    const char *db_path;               /* the store (store/store.h); NULL: no FHIR REST */
-    const char *export_dir;            /* bulk $export files; NULL: "<db_path>.export" */
+    const struct pp_drug_codes *codes;  /* may be NULL */
+    const char *db_path;                /* the store (store/store.h); NULL: no FHIR REST */
+    const char *export_dir;             /* bulk $export files; NULL: "<db_path>.export" */
+    const struct pp_security *security; /* sessions, lockout, rate limits (store/accounts.h);
+                                         * NULL: pp_security_defaults */
 };
 
 struct pp_http_metrics;
@@ -57,11 +61,12 @@ struct pp_http_request {
     char param3[PP_HTTP_PARAM_MAX]; /* the third ("{vid}"), or "" */
     struct pp_http_arg args[PP_HTTP_ARGS_MAX]; /* the query string, in order */
     size_t n_args;
-    bool args_overflow;   /* more than PP_HTTP_ARGS_MAX parameters were sent */
-    const char *if_match; /* the If-Match header, or NULL */
-    const char *host;     /* the Host header, or NULL (for absolute links) */
-    const char *prefer;   /* the Prefer header, or NULL (bulk $export: respond-async) */
-    const char *accept;   /* the Accept header, or NULL */
+    bool args_overflow;       /* more than PP_HTTP_ARGS_MAX parameters were sent */
+    const char *if_match;     /* the If-Match header, or NULL */
+    const char *host;         /* the Host header, or NULL (for absolute links) */
+    const char *prefer;       /* the Prefer header, or NULL (bulk $export: respond-async) */
+    const char *accept;       /* the Accept header, or NULL */
+    const char *content_type; /* the Content-Type header, or NULL */
     /* trust (http/auth.h) */
     const char *authorization; /* the Authorization header, or NULL */
     const char *cookie;        /* the session cookie's value (Cookie header), or NULL */
@@ -93,8 +98,9 @@ struct pp_http_response {
      * closes it after sending; pp_http_response_release closes it if it was not sent. */
     int file_fd;
     unsigned long long file_size;
-    char set_cookie[2][512]; /* Set-Cookie headers when non-empty (session, CSRF) */
-    bool break_glass;        /* the answer was opened by break-glass: X-Break-Glass header */
+    char set_cookie[2][512];      /* Set-Cookie headers when non-empty (session, CSRF) */
+    const char *www_authenticate; /* static WWW-Authenticate header (a 401), or NULL */
+    bool break_glass;             /* the answer was opened by break-glass: X-Break-Glass header */
     /* What the request touched, for its audit record (http/auth.h): the handler fills what
      * it knows; `recorded` when it already appended the record in its own transaction. */
     struct {
@@ -102,6 +108,9 @@ struct pp_http_response {
         char type[65];
         char id[65];
         char patient[65];
+        char agent[65];   /* who, when the handler learnt it (login, login-failed), else "" */
+        long user_id;     /* that user's id (a login), 0 otherwise */
+        char reason[256]; /* why (a break-glass grant's reason), or "" */
         bool recorded;
     } audit;
     struct pp_buf body;

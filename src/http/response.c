@@ -48,6 +48,7 @@ void pp_http_response_init(struct pp_http_response *res)
     res->file_fd = -1;
     res->file_size = 0;
     res->set_cookie[0][0] = res->set_cookie[1][0] = '\0';
+    res->www_authenticate = NULL;
     res->break_glass = false;
     memset(&res->audit, 0, sizeof(res->audit));
     pp_buf_init(&res->body, PP_HTTP_RESPONSE_MAX);

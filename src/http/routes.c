@@ -1,7 +1,7 @@
 /*
  * routes.c — the route table (data: method, path, handler, body limit, role)
  * and the matcher. Adding a route is adding a row; the handler belongs in
- * handlers.c. Every route is "public" until accounts and RBAC arrive.
+ * handlers.c. `role` is the route's access class, which the role table (rbac.c) reads.
  */
 #include "http/routes.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/handlers.h"
+#include "http/rbac.h"
 
 /* Body caps. A CDS Hooks request with its prefetch, or a one-patient Bundle, is rarely over
  * a megabyte (a Synthea patient with ten years of history is ~2-5 MB); 16 MB leaves room
@@ -26,78 +27,98 @@
 #define BODY_EXPORT ((size_t)64 << 10)
 #define ALLOW_EXPORT_STATUS "GET, DELETE"
 #define ALLOW_TYPE "GET, POST"
+/* A break-glass request: a Patient id and a reason of at most 255 bytes. */
+#define BODY_BREAK_GLASS ((size_t)4 << 10)
+/* The audit trail is read-only over HTTP. */
+#define ALLOW_AUDIT "GET"
+/* A login: a username and a password (a passphrase of a few hundred characters fits). */
+#define BODY_LOGIN ((size_t)4 << 10)
 
 static const struct pp_http_route routes[] = {
     {"GET", "/healthz", pp_http_handle_healthz, 0, "public", NULL},
-    {"GET", "/metrics", pp_http_handle_metrics, 0, "public", NULL},
+    {"GET", "/metrics", pp_http_handle_metrics, 0, "metrics", NULL},
     {"GET", "/fhir/metadata", pp_http_handle_metadata, 0, "public", NULL},
-    {"POST", "/fhir/Patient/$mme", pp_http_handle_patient_mme, BODY_CLINICAL, "public", NULL},
-    {"POST", "/fhir/Patient/$evaluate", pp_http_handle_patient_evaluate, BODY_CLINICAL, "public",
+    {"POST", "/fhir/Patient/$mme", pp_http_handle_patient_mme, BODY_CLINICAL, "operation", NULL},
+    {"POST", "/fhir/Patient/$evaluate", pp_http_handle_patient_evaluate, BODY_CLINICAL, "operation",
      NULL},
-    {"GET", "/cds-services", pp_http_handle_cds_discovery, 0, "public", NULL},
-    {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "public", NULL},
-    {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "public",
+    {"GET", "/cds-services", pp_http_handle_cds_discovery, 0, "cds", NULL},
+    {"POST", "/cds-services/{id}", pp_http_handle_cds_service, BODY_CLINICAL, "cds", NULL},
+    {"POST", "/cds-services/{id}/feedback", pp_http_handle_cds_feedback, BODY_FEEDBACK, "cds",
      NULL},
     /* trust: login, logout, session (auth.c), break-glass (rbac.c) */
-    /* audit: AuditEvent, Patient/$access-log (audit.c) */
-    /* workflow operations (handlers_ops.c) */
-    {"GET", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, 0, "public", ALLOW_OP},
-    {"POST", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, BODY_OP_PARAMS,
-     "public", ALLOW_OP},
-    {"GET", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance, 0, "public",
-     ALLOW_OP},
-    {"POST", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance,
-     BODY_OP_PARAMS, "public", ALLOW_OP},
-    {"POST", "/fhir/Patient/$care-plan", pp_http_handle_patient_care_plan, BODY_CLINICAL, "public",
+    {"POST", "/auth/break-glass", pp_http_handle_break_glass, BODY_BREAK_GLASS, "break-glass",
      NULL},
-    {"GET", "/fhir/Patient/{rid}/$care-plan", pp_http_handle_patient_care_plan, 0, "public",
+    {"POST", "/auth/login", pp_http_handle_login, BODY_LOGIN, "public", NULL},
+    {"POST", "/auth/logout", pp_http_handle_logout, BODY_LOGIN, "session", NULL},
+    {"GET", "/auth/session", pp_http_handle_session, 0, "session", NULL},
+    /* audit: AuditEvent, Patient/$access-log (audit.c) */
+    {"GET", "/fhir/AuditEvent", pp_http_handle_audit_search, 0, "audit", ALLOW_AUDIT},
+    {"POST", "/fhir/AuditEvent", pp_http_handle_audit_readonly, BODY_FHIR, "audit", ALLOW_AUDIT},
+    {"GET", "/fhir/AuditEvent/{rid}", pp_http_handle_audit_read, 0, "audit", ALLOW_AUDIT},
+    {"PUT", "/fhir/AuditEvent/{rid}", pp_http_handle_audit_readonly, BODY_FHIR, "audit",
+     ALLOW_AUDIT},
+    {"DELETE", "/fhir/AuditEvent/{rid}", pp_http_handle_audit_readonly, 0, "audit", ALLOW_AUDIT},
+    {"GET", "/fhir/Patient/{rid}/$access-log", pp_http_handle_access_log, 0, "access-log", NULL},
+    /* workflow operations (handlers_ops.c) */
+    {"GET", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, 0, "operation",
+     ALLOW_OP},
+    {"POST", "/fhir/Patient/{rid}/$mme", pp_http_handle_patient_mme_instance, BODY_OP_PARAMS,
+     "operation", ALLOW_OP},
+    {"GET", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance, 0,
+     "operation", ALLOW_OP},
+    {"POST", "/fhir/Patient/{rid}/$evaluate", pp_http_handle_patient_evaluate_instance,
+     BODY_OP_PARAMS, "operation", ALLOW_OP},
+    {"POST", "/fhir/Patient/$care-plan", pp_http_handle_patient_care_plan, BODY_CLINICAL,
+     "operation", NULL},
+    {"GET", "/fhir/Patient/{rid}/$care-plan", pp_http_handle_patient_care_plan, 0, "operation",
      ALLOW_OP},
     {"POST", "/fhir/Patient/{rid}/$care-plan", pp_http_handle_patient_care_plan, BODY_OP_PARAMS,
-     "public", ALLOW_OP},
-    {"POST", "/fhir/ServiceRequest/$triage", pp_http_handle_sr_triage, BODY_CLINICAL, "public",
+     "operation", ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/$triage", pp_http_handle_sr_triage, BODY_CLINICAL, "operation",
      NULL},
-    {"GET", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, 0, "public", ALLOW_OP},
-    {"POST", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, BODY_OP_PARAMS,
-     "public", ALLOW_OP},
-    {"POST", "/fhir/ServiceRequest/$eligibility", pp_http_handle_sr_eligibility, BODY_CLINICAL,
-     "public", NULL},
-    {"GET", "/fhir/ServiceRequest/{rid}/$eligibility", pp_http_handle_sr_eligibility, 0, "public",
+    {"GET", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, 0, "operation",
      ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/{rid}/$triage", pp_http_handle_sr_triage, BODY_OP_PARAMS,
+     "operation", ALLOW_OP},
+    {"POST", "/fhir/ServiceRequest/$eligibility", pp_http_handle_sr_eligibility, BODY_CLINICAL,
+     "operation", NULL},
+    {"GET", "/fhir/ServiceRequest/{rid}/$eligibility", pp_http_handle_sr_eligibility, 0,
+     "operation", ALLOW_OP},
     {"POST", "/fhir/ServiceRequest/{rid}/$eligibility", pp_http_handle_sr_eligibility,
-     BODY_OP_PARAMS, "public", ALLOW_OP},
+     BODY_OP_PARAMS, "operation", ALLOW_OP},
     {"POST", "/fhir/Procedure/$block-report", pp_http_handle_procedure_block_report, BODY_CLINICAL,
-     "public", NULL},
+     "operation", NULL},
     {"GET", "/fhir/Procedure/{rid}/$block-report", pp_http_handle_procedure_block_report, 0,
-     "public", ALLOW_OP},
+     "operation", ALLOW_OP},
     {"POST", "/fhir/Procedure/{rid}/$block-report", pp_http_handle_procedure_block_report,
-     BODY_OP_PARAMS, "public", ALLOW_OP},
+     BODY_OP_PARAMS, "operation", ALLOW_OP},
     {"POST", "/fhir/Practitioner/$qualification", pp_http_handle_practitioner_qualification,
-     BODY_CLINICAL, "public", NULL},
+     BODY_CLINICAL, "operation", NULL},
     {"GET", "/fhir/Practitioner/{rid}/$qualification", pp_http_handle_practitioner_qualification, 0,
-     "public", ALLOW_OP},
+     "operation", ALLOW_OP},
     {"POST", "/fhir/Practitioner/{rid}/$qualification", pp_http_handle_practitioner_qualification,
-     BODY_OP_PARAMS, "public", ALLOW_OP},
-    {"GET", "/fhir/Slot/$next-available", pp_http_handle_slot_next_available, 0, "public", NULL},
+     BODY_OP_PARAMS, "operation", ALLOW_OP},
+    {"GET", "/fhir/Slot/$next-available", pp_http_handle_slot_next_available, 0, "operation", NULL},
     /* bulk export (handlers_export.c) */
-    {"GET", "/fhir/$export", pp_http_handle_export_system, 0, "public", ALLOW_TYPE},
-    {"POST", "/fhir/$export", pp_http_handle_export_system, BODY_EXPORT, "public", ALLOW_TYPE},
-    {"GET", "/fhir/Patient/$export", pp_http_handle_export_patient, 0, "public", ALLOW_TYPE},
-    {"POST", "/fhir/Patient/$export", pp_http_handle_export_patient, BODY_EXPORT, "public",
+    {"GET", "/fhir/$export", pp_http_handle_export_system, 0, "export", ALLOW_TYPE},
+    {"POST", "/fhir/$export", pp_http_handle_export_system, BODY_EXPORT, "export", ALLOW_TYPE},
+    {"GET", "/fhir/Patient/$export", pp_http_handle_export_patient, 0, "export", ALLOW_TYPE},
+    {"POST", "/fhir/Patient/$export", pp_http_handle_export_patient, BODY_EXPORT, "export",
      ALLOW_TYPE},
-    {"GET", "/fhir/$export-status/{job}", pp_http_handle_export_status, 0, "public",
+    {"GET", "/fhir/$export-status/{job}", pp_http_handle_export_status, 0, "export",
      ALLOW_EXPORT_STATUS},
-    {"DELETE", "/fhir/$export-status/{job}", pp_http_handle_export_delete, 0, "public",
+    {"DELETE", "/fhir/$export-status/{job}", pp_http_handle_export_delete, 0, "export",
      ALLOW_EXPORT_STATUS},
-    {"GET", "/fhir/$export-file/{job}/{file}", pp_http_handle_export_file, 0, "public", NULL},
+    {"GET", "/fhir/$export-file/{job}/{file}", pp_http_handle_export_file, 0, "export", NULL},
     /* FHIR REST on the store (handlers_rest.c); after the operations so "$mme" wins */
-    {"POST", "/fhir", pp_http_handle_fhir_bundle, BODY_FHIR, "public", NULL},
-    {"GET", "/fhir/{type}", pp_http_handle_fhir_search, 0, "public", ALLOW_TYPE},
-    {"POST", "/fhir/{type}", pp_http_handle_fhir_create, BODY_FHIR, "public", ALLOW_TYPE},
-    {"GET", "/fhir/{type}/{rid}", pp_http_handle_fhir_read, 0, "public", ALLOW_INSTANCE},
-    {"PUT", "/fhir/{type}/{rid}", pp_http_handle_fhir_update, BODY_FHIR, "public", ALLOW_INSTANCE},
-    {"DELETE", "/fhir/{type}/{rid}", pp_http_handle_fhir_delete, 0, "public", ALLOW_INSTANCE},
-    {"GET", "/fhir/{type}/{rid}/_history", pp_http_handle_fhir_history, 0, "public", NULL},
-    {"GET", "/fhir/{type}/{rid}/_history/{vid}", pp_http_handle_fhir_vread, 0, "public", NULL},
+    {"POST", "/fhir", pp_http_handle_fhir_bundle, BODY_FHIR, "fhir", NULL},
+    {"GET", "/fhir/{type}", pp_http_handle_fhir_search, 0, "fhir", ALLOW_TYPE},
+    {"POST", "/fhir/{type}", pp_http_handle_fhir_create, BODY_FHIR, "fhir", ALLOW_TYPE},
+    {"GET", "/fhir/{type}/{rid}", pp_http_handle_fhir_read, 0, "fhir", ALLOW_INSTANCE},
+    {"PUT", "/fhir/{type}/{rid}", pp_http_handle_fhir_update, BODY_FHIR, "fhir", ALLOW_INSTANCE},
+    {"DELETE", "/fhir/{type}/{rid}", pp_http_handle_fhir_delete, 0, "fhir", ALLOW_INSTANCE},
+    {"GET", "/fhir/{type}/{rid}/_history", pp_http_handle_fhir_history, 0, "fhir", NULL},
+    {"GET", "/fhir/{type}/{rid}/_history/{vid}", pp_http_handle_fhir_vread, 0, "fhir", NULL},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

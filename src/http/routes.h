@@ -1,6 +1,6 @@
 /*
  * routes.h — the server's routes as a table of data: method, path pattern,
- * handler, body limit and role (the next issue's RBAC reads `role`), plus
+ * handler, body limit and access class (the role table in rbac.c reads it), plus
  * the lookup that maps a method and path to a route, a 405 or a 404.
  * Matching is pure string work; the handlers live in handlers.c.
  */
@@ -16,7 +16,10 @@
  * each matching one non-empty path segment of at most PP_HTTP_PARAM_MAX - 1 bytes: "{id}"
  * any such segment, "{type}" a resource type name ([A-Z][A-Za-z0-9]*), "{rid}" a FHIR id
  * ([A-Za-z0-9-.]), "{vid}" a version number ([0-9]+). `body_max` caps the request body (0: no body
- * accepted). `role` is who may call it ("public" for every route today).
+ * accepted). `role` is the route's access class in the role table (http/rbac.c): "public"
+ * (nobody need sign in), "session" (anyone signed in), "fhir" (the class of the {type}),
+ * "operation" (a workflow operation: its row and the class of what it reads), "cds",
+ * "export", "metrics", "audit", "break-glass".
  */
 struct pp_http_route {
     const char *method;

@@ -35,8 +35,8 @@ int pp_http_serve(const struct pp_http_config *cfg)
         fprintf(stderr, "painpath serve: %s: %s\n", d.where, d.what);
         return pp_err_exit_code(rc);
     }
-    printf("painpath serve: listening on http://%s:%u/ (%u threads)\n", c.address,
-           pp_http_server_port(srv), c.threads);
+    printf("painpath serve: listening on %s://%s:%u/ (%u threads)\n",
+           c.tls_cert_pem ? "https" : "http", c.address, pp_http_server_port(srv), c.threads);
     fflush(stdout);
     while (sigwait(&stop, &sig) != 0)
         ;

@@ -45,6 +45,7 @@ struct pp_http_server {
     unsigned port;
     atomic_uint in_flight;
     bool tls;            /* serving TLS (--tls-cert / --tls-key) */
+    bool audit_owner;    /* this server started the read-audit importer (handlers.h) */
     MHD_socket quiesced; /* the listening socket after quiesce, to close at the end */
 };
 
@@ -161,6 +162,10 @@ static enum MHD_Result send_response(struct pp_http_server *s, struct MHD_Connec
             MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie[i]);
     if (res->break_glass)
         MHD_add_response_header(mr, "X-Break-Glass", "active");
+    if (res->www_authenticate)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, res->www_authenticate);
+    if (s->tls) /* a browser that saw TLS here never falls back to plain HTTP for a year */
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     ok = MHD_queue_response(c, res->status, mr);
     MHD_destroy_response(mr);
     us = micros_since(&r->start);
@@ -239,6 +244,8 @@ static enum MHD_Result answer(struct pp_http_server *s, struct MHD_Connection *c
         req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         req.prefer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer");
         req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        req.content_type =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         req.authorization =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         req.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, PP_HTTP_SESSION_COOKIE);
@@ -369,6 +376,8 @@ enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_htt
     size_t n_routes;
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    struct MHD_OptionItem tls_opts[3];
+    bool tls = cfg->tls_cert_pem != NULL;
 
     pthread_once(&scratch_once, scratch_key_create);
     memset(&addr, 0, sizeof(addr));
@@ -377,7 +386,28 @@ enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_htt
     if (cfg->port > 65535 || inet_pton(AF_INET, cfg->address, &addr.sin_addr) != 1)
         return pp_diag_set(d, PP_ERR_INPUT, "--listen", "expected IPv4ADDRESS:PORT, got '%s:%u'",
                            cfg->address, cfg->port);
+    if (tls != (cfg->tls_key_pem != NULL))
+        return pp_diag_set(d, PP_ERR_INPUT, "--tls-key", "TLS needs both a certificate and a key");
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return pp_diag_set(d, PP_ERR_UNSUPPORTED, "--tls-cert",
+                           "this libmicrohttpd was built without TLS support");
+    /* the PEM texts are borrowed for the server's life (server.h) */
+    tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    if (tls) {
+        flags |= MHD_USE_TLS;
+        tls_opts[0] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem};
+        tls_opts[1] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem};
+        tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     s = pp_xcalloc(1, sizeof(*s));
+    s->tls = tls;
+    /* before listening: what an earlier process journalled is in the chain first */
+    if (pp_http_audit_start(cfg->env, &s->audit_owner, d) != PP_OK) {
+        free(s);
+        return PP_ERR_IO;
+    }
     pp_http_routes(&n_routes);
     s->metrics = pp_http_metrics_new(n_routes);
     s->env = cfg->env;
@@ -389,11 +419,17 @@ enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_htt
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_POOL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!s->daemon) {
         int e = errno;
+        if (s->audit_owner)
+            pp_http_audit_stop();
         pp_http_metrics_free(s->metrics);
         free(s);
+        if (tls && !e)
+            return pp_diag_set(d, PP_ERR_INPUT, "--tls-cert",
+                               "TLS refused the certificate or its key (PEM, matching pair?)");
         return pp_diag_set(d, PP_ERR_IO, "--listen", "cannot listen on %s:%u: %s", cfg->address,
                            cfg->port, e ? strerror(e) : "libmicrohttpd refused to start");
     }
@@ -431,6 +467,9 @@ void pp_http_server_free(struct pp_http_server *s)
     MHD_stop_daemon(s->daemon);
     /* no handler runs now: stop and join the bulk export jobs, remove their files */
     pp_http_export_stop();
+    /* and import the reads journalled until the last request */
+    if (s->audit_owner)
+        pp_http_audit_stop();
     if (s->quiesced != MHD_INVALID_SOCKET)
         close(s->quiesced);
     pp_http_metrics_free(s->metrics);

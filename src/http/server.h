@@ -19,6 +19,9 @@ struct pp_http_config {
     unsigned threads;              /* worker threads in the pool (>= 1) */
     const struct pp_http_env *env; /* borrowed; must outlive the server */
     FILE *log;                     /* request log (borrowed), or NULL for none */
+    const char *tls_cert_pem;      /* TLS: the certificate chain (PEM text), or NULL: plain */
+    const char *tls_key_pem;       /* TLS: its private key (PEM text); both or neither,
+                                    * borrowed, must outlive the server */
 };
 
 struct pp_http_server;
@@ -26,7 +29,9 @@ struct pp_http_server;
 /*
  * Bind and start serving on cfg->threads worker threads. On success *out is the server
  * (stop it with pp_http_server_drain + pp_http_server_free). Errors: PP_ERR_INPUT for an
- * address that is not IPv4, PP_ERR_IO when the socket cannot be bound (d says why).
+ * address that is not IPv4, PP_ERR_IO when the socket cannot be bound (d says why),
+ * PP_ERR_UNSUPPORTED when TLS is asked of a libmicrohttpd built without it, PP_ERR_INPUT when
+ * the certificate or key is refused. With TLS every answer carries Strict-Transport-Security.
  */
 PP_MUST_CHECK enum pp_err pp_http_server_start(const struct pp_http_config *cfg,
                                                struct pp_http_server **out, struct pp_diag *d);
@@ -47,7 +52,7 @@ void pp_http_server_free(struct pp_http_server *s);
 /*
  * Run a server until SIGTERM or SIGINT: block both signals (the worker threads inherit the
  * mask), ignore SIGPIPE, start with `cfg` (its log is stderr when NULL), print "painpath
- * serve: listening on http://ADDR:PORT/ (N threads)" on stdout, wait for a signal, drain for
+ * serve: listening on http[s]://ADDR:PORT/ (N threads)" on stdout, wait for a signal, drain for
  * up to ten seconds and stop. Returns the exit code: 0 after a clean drain; 2 for an address
  * that is not IPv4 and 1 when it cannot be bound (message on stderr); 1 when requests were
  * still running after the drain.

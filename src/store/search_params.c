@@ -225,6 +225,18 @@ static const struct pp_search_param sp_document_reference[] = {
     PP_SP_IDENTIFIER(0),
 };
 
+/* CareTeam: the generic parameters plus participant (the server's care-team rule reads its
+ * rows: a clinician sees the patients of the care teams naming them). */
+static const struct pp_search_param sp_care_team[] = {
+    PP_SP_RESOURCE,
+    PP_SP_PATIENT(0),
+    PP_SP_SUBJECT,
+    {"status", TOK, "status", "status", NULL, 0},
+    {"participant", REF, "participant", "participant.member", NULL, 0},
+    {"date", DATE, "date", "period", NULL, 0},
+    PP_SP_IDENTIFIER(0),
+};
+
 static const struct pp_search_param sp_device[] = {
     PP_SP_RESOURCE,
     PP_SP_PATIENT(USC),
@@ -254,6 +266,7 @@ static const struct {
     PP_SP_TABLE("Appointment", sp_appointment),
     PP_SP_TABLE("AuditEvent", sp_audit_event),
     PP_SP_TABLE("CarePlan", sp_care_plan),
+    PP_SP_TABLE("CareTeam", sp_care_team),
     PP_SP_TABLE("Condition", sp_condition),
     PP_SP_TABLE("Device", sp_device),
     PP_SP_TABLE("DocumentReference", sp_document_reference),

@@ -13,7 +13,7 @@
 
 /* Bump when what index rows are extracted changes: databases indexed by an older painpath
  * are re-indexed when opened (or by `painpath migrate`). */
-#define PP_SEARCH_INDEX_VERSION 1
+#define PP_SEARCH_INDEX_VERSION 2
 
 enum pp_sp_type {
     PP_SP_TOKEN,     /* system|code: code, Coding, CodeableConcept, Identifier, boolean */

@@ -133,7 +133,7 @@ struct shape {
 };
 
 /* How many statements the other store files may keep prepared per connection. */
-#define PP_STORE_EXTRA_STMTS 48
+#define PP_STORE_EXTRA_STMTS 128
 
 struct pp_store {
     sqlite3 *db;
@@ -690,8 +690,7 @@ static enum pp_err index_resource(struct pp_store *s, sqlite3_int64 rid, const c
     return PP_OK;
 }
 
-/* The bare patient id a resource belongs to, copied into out ("" when none). */
-static void patient_of(const char *type, const cJSON *res, char out[PP_STORE_ID_MAX + 1])
+void pp_store_patient_of(const char *type, const cJSON *res, char out[PP_STORE_ID_MAX + 1])
 {
     static const char *const keys[] = {"subject", "patient", "beneficiary"};
     out[0] = '\0';
@@ -773,7 +772,7 @@ static enum pp_err write_version(struct pp_store *s, const char *type, const cha
     now_iso(now);
     set_id(res, id);
     set_meta(res, version, now);
-    patient_of(type, res, patient);
+    pp_store_patient_of(type, res, patient);
     if (!exists) {
         if (!(st = stmt_get(s, S_INS_RES, d)))
             return PP_ERR_IO;
@@ -1669,6 +1668,64 @@ static int driving_cond(const struct pp_store_query_state *st)
     return -1;
 }
 
+/* The patients a pp_store_access allows, as one SELECT of patient ids: the caller's own,
+ * those of the CareTeams (status active or absent) naming the practitioner as a
+ * participant.member, those of the user's unexpired break-glass grants. A NULL member
+ * contributes nothing (NULL never equals), so the statement keeps one shape. */
+#define ACCESS_PATIENTS                                                                            \
+    "SELECT ct.patient FROM search_index ci JOIN resource ct ON ct.rid = ci.rid"                   \
+    " WHERE ci.param = 'participant' AND ci.value = ?2 AND ct.type = 'CareTeam'"                   \
+    " AND ct.deleted = 0 AND ct.patient IS NOT NULL AND NOT EXISTS (SELECT 1 FROM search_index cs" \
+    " WHERE cs.rid = ct.rid AND cs.param = 'status' AND cs.value <> 'active')"                     \
+    " UNION ALL SELECT bg.patient FROM break_glass bg WHERE bg.user_id = ?3 AND bg.expires > ?4"
+
+/* Only resources without a patient or of a patient `a` allows. */
+static void access_sql(struct q_sql *b, const struct pp_store_access *a)
+{
+    pp_buf_adds(&b->sql, " AND (r.patient IS NULL OR r.patient = ");
+    bind_t(b, a->patient);
+    pp_buf_adds(&b->sql, " OR r.patient IN (SELECT ct.patient FROM search_index ci JOIN resource ct"
+                         " ON ct.rid = ci.rid WHERE ci.param = 'participant' AND ci.value = ");
+    bind_t(b, a->practitioner);
+    pp_buf_adds(&b->sql, " AND ct.type = 'CareTeam' AND ct.deleted = 0 AND ct.patient IS NOT NULL"
+                         " AND NOT EXISTS (SELECT 1 FROM search_index cs WHERE cs.rid = ct.rid"
+                         " AND cs.param = 'status' AND cs.value <> 'active')"
+                         " UNION ALL SELECT bg.patient FROM break_glass bg WHERE bg.user_id = ");
+    bind_i(b, a->user_id);
+    pp_buf_adds(&b->sql, " AND bg.expires > ");
+    bind_t(b, a->now);
+    pp_buf_adds(&b->sql, "))");
+}
+
+static const char access_one_sql[] = "SELECT 1 WHERE ?1 IN (" ACCESS_PATIENTS ")";
+
+enum pp_err pp_store_access_allows(struct pp_store *s, const struct pp_store_access *access,
+                                   const char *patient, bool *allowed, struct pp_diag *d)
+{
+    sqlite3_stmt *st;
+    int rc;
+    *allowed = true;
+    if (!access || !patient || !*patient ||
+        (access->patient && strcmp(access->patient, patient) == 0))
+        return PP_OK;
+    *allowed = false;
+    if (!access->practitioner && access->user_id <= 0)
+        return PP_OK;
+    if (!(st = pp_store_stmt(s, access_one_sql, d)))
+        return PP_ERR_IO;
+    bind_text(st, 1, patient);
+    bind_text(st, 2, access->practitioner);
+    sqlite3_bind_int64(st, 3, access->user_id);
+    bind_text(st, 4, access->now);
+    rc = step(s, st);
+    if (rc == SQLITE_ROW)
+        *allowed = true;
+    else if (rc != SQLITE_DONE)
+        return db_error(s, d, "access");
+    sqlite3_reset(st);
+    return PP_OK;
+}
+
 /* The query's SQL: count (only the total) or the page. */
 static void query_sql(struct q_sql *b, const struct pp_store_query *q, bool count)
 {
@@ -1683,6 +1740,8 @@ static void query_sql(struct q_sql *b, const struct pp_store_query *q, bool coun
     pp_buf_adds(&b->sql, " AND r.deleted = 0");
     for (size_t i = 0; i < st->n_conds; i++)
         cond_sql(b, st, &st->conds[i], (int)i == drive);
+    if (q->access)
+        access_sql(b, q->access);
     if (count)
         return;
     pp_buf_adds(&b->sql, " ORDER BY ");
@@ -2307,4 +2366,18 @@ sqlite3_stmt *pp_store_stmt(struct pp_store *s, const char *sql, struct pp_diag 
 int pp_store_step(struct pp_store *s, sqlite3_stmt *st)
 {
     return step(s, st);
+}
+
+enum pp_err pp_store_scalar(struct pp_store *s, const char *sql, long *out, struct pp_diag *d)
+{
+    sqlite3_stmt *st = pp_store_stmt(s, sql, d);
+    int rc;
+    *out = 0;
+    if (!st)
+        return PP_ERR_IO;
+    rc = step(s, st);
+    if (rc == SQLITE_ROW)
+        *out = (long)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? PP_OK : db_error(s, d, "database");
 }

@@ -138,12 +138,39 @@ PP_MUST_CHECK enum pp_err pp_store_history(struct pp_store *s, const char *type,
 /* Parsed search parameters (private to the store). */
 struct pp_store_query_state;
 
+/*
+ * Whose resources a caller may see (the server's patient compartment and care-team rule):
+ * a resource belongs to the allowed set when it has no patient, or its patient is `patient`,
+ * or a patient of a CareTeam (status active or absent, not deleted) whose participant.member
+ * is `practitioner` ("Practitioner/id"), or a patient for whom user `user_id` holds a
+ * break-glass grant whose expiry is after `now` (ISO text). NULL / 0 members add nothing.
+ * Borrowed.
+ */
+struct pp_store_access {
+    const char *patient;
+    const char *practitioner;
+    long user_id;
+    const char *now;
+};
+/* *allowed: `patient` (a bare Patient id; "" or NULL: true) is one `access` allows. */
+PP_MUST_CHECK enum pp_err pp_store_access_allows(struct pp_store *s,
+                                                 const struct pp_store_access *access,
+                                                 const char *patient, bool *allowed,
+                                                 struct pp_diag *d);
+/* The bare patient id the resource `res` of `type` belongs to, as the store files it
+ * (Patient: its id; else subject / patient / beneficiary naming "Patient/id"), copied into
+ * out ("" when none). */
+void pp_store_patient_of(const char *type, const cJSON *res, char out[PP_STORE_ID_MAX + 1]);
+
 /* A search: resources of one type matching every given parameter. */
 struct pp_store_query {
     char type[PP_STORE_TYPE_MAX + 1];
     long count;  /* page size (_count); 0 = PP_STORE_DEFAULT_COUNT, -1 = only the total */
     long offset; /* skip this many (_offset / paging) */
     struct pp_store_query_state *state; /* owned: conditions, _sort keys, _include */
+    /* NULL: anyone's resources; else only matches access allows (pp_store_access: the
+     * total and the pages count only those). Borrowed; set after pp_store_query_init. */
+    const struct pp_store_access *access;
 };
 #define PP_STORE_DEFAULT_COUNT 50
 #define PP_STORE_MAX_COUNT 1000

@@ -23,6 +23,9 @@ struct sqlite3 *pp_store_sqlite(struct pp_store *s);
  * finalizes the statement when it closes. NULL after a diag. */
 struct sqlite3_stmt;
 struct sqlite3_stmt *pp_store_stmt(struct pp_store *s, const char *sql, struct pp_diag *d);
+/* The first column of the first row of `sql` (static, no parameters) as a long; a query
+ * that returns no row is PP_ERR_IO. */
+enum pp_err pp_store_scalar(struct pp_store *s, const char *sql, long *out, struct pp_diag *d);
 /* sqlite3_step, counted in the connection's database timing (pp_store_take_timing). */
 int pp_store_step(struct pp_store *s, struct sqlite3_stmt *st);
 /* The current time as ISO 8601 UTC with milliseconds ("2026-11-27T11:46:40.123Z"). */

@@ -3,7 +3,7 @@
 // are 4xx OperationOutcomes; feedback is accepted, stored and counted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { url, post, cli, example, assertOutcome, NOW } from './lib.mjs';
+import { url, post, cli, example, assertOutcome, NOW, fetch } from './lib.mjs';
 
 const ORDER_SIGN = example('order-sign-request.json');
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { url, post, cli, assertOutcome, NOW, SRC } from './lib.mjs';
+import { url, post, cli, assertOutcome, NOW, SRC, fetch } from './lib.mjs';
 
 const fixture = (name) => readFileSync(join(SRC, 'tests', 'fixtures', 'cds', name), 'utf8');
 const RUN = `${process.pid}-${Date.now()}`;

@@ -5,11 +5,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
-import { url, example, BIN, NOW } from './lib.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { url, example, cli, parseToken, BIN, NOW, TOKEN } from './lib.mjs';
 
-function request(agent, target, method = 'GET', body) {
+function request(agent, target, method = 'GET', body, token = TOKEN) {
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method, agent }, (res) => {
+    const req = http.request(target, { method, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
       res.on('end', () => resolve({ status: res.statusCode, reused: req.reusedSocket, text }));
@@ -38,9 +41,15 @@ test('keep-alive: answers and errors all travel on one connection', async () => 
   agent.destroy();
 });
 
+// A server of its own on a fresh database in a temporary directory, with an integration token.
 function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-conn-'));
+  const db = join(dir, 'conn.db');
+  const made = cli(['token', 'create', '--name', 'conn', '--scope', '*', '--format', 'json', '--db', db]);
+  assert.equal(made.status, 0, made.stderr);
+  const { token } = parseToken(made.stdout);
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', '2'], {
+    const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', '2', '--db', db], {
       env: { ...process.env, PAINPATH_NOW: NOW },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -48,21 +57,28 @@ function startServer() {
     child.stdout.on('data', (c) => {
       out += c;
       const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ child, base: m[1] });
+      if (m) resolve({ child, base: m[1], token });
     });
-    child.on('exit', (code) => reject(new Error(`server exited ${code} before listening`)));
+    child.on('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`server exited ${code} before listening`));
+    });
   });
 }
 
 test('SIGTERM drains a request in flight, then the server exits 0', async () => {
-  const { child, base } = await startServer();
+  const { child, base, token } = await startServer();
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const body = example('order-sign-request.json');
   const half = Math.floor(body.length / 2);
   const answer = new Promise((resolve, reject) => {
     const req = http.request(new URL('cds-services/opioid-order-sign', base), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        authorization: `Bearer ${token}`,
+      },
     }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
@@ -88,7 +104,12 @@ test('an oversized body announced with Expect: 100-continue is refused before it
   const r = await new Promise((resolve, reject) => {
     const req = http.request(url('/cds-services/opioid-order-sign'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': (16 << 20) + 1, expect: '100-continue' },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': (16 << 20) + 1,
+        expect: '100-continue',
+        authorization: `Bearer ${TOKEN}`,
+      },
     }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
@@ -122,10 +143,15 @@ test('`painpath serve` refuses bad options (exit 2) and a port in use (exit 1)',
   r = run(['--listen', '127.0.0.1:0'], { PAINPATH_NOW: '27/11/2026' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /PAINPATH_NOW/);
-  // the port the suite's server holds
-  r = run(['--listen', `127.0.0.1:${new URL(url('/')).port}`]);
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /cannot listen/);
+  // the port the suite's server holds (on a database of its own, not ./painpath.db)
+  const dir = mkdtempSync(join(tmpdir(), 'pp-port-'));
+  try {
+    r = run(['--listen', `127.0.0.1:${new URL(url('/')).port}`, '--db', join(dir, 'x.db')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot listen/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   r = run(['--help']);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /usage: painpath serve/);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { url, cli, assertOutcome } from './lib.mjs';
+import { url, cli, assertOutcome, fetch } from './lib.mjs';
 
 const FHIR = 'application/fhir+json';
 const ASYNC = { prefer: 'respond-async', accept: FHIR };

@@ -3,7 +3,7 @@
 // examples/clinic-demo.json, and 4xx OperationOutcomes for what is wrong with the input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { post, cli, example, assertOutcome, onePatient, params, part, NOW, url } from './lib.mjs';
+import { post, cli, example, assertOutcome, onePatient, params, part, NOW, url, fetch } from './lib.mjs';
 
 const DEMO = JSON.parse(example('clinic-demo.json'));
 const PATIENTS = DEMO.entry.filter((e) => e.resource.resourceType === 'Patient').map((e) => e.resource.id);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { post, cli, example, assertOutcome, onePatient, params, part, NOW, url } from './lib.mjs';
+import { post, cli, example, assertOutcome, onePatient, params, part, NOW, url, fetch } from './lib.mjs';
 
 const RUN = `ops${randomBytes(4).toString('hex')}`;
 const id = (name) => `${RUN}-${name}`;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { url, cli, assertOutcome } from './lib.mjs';
+import { url, cli, assertOutcome, fetch } from './lib.mjs';
 
 const FHIR = 'application/fhir+json';
 

@@ -5,7 +5,7 @@
 // per-type lists. Everything here carries this run's own ids and identifiers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { url, assertOutcome } from './lib.mjs';
+import { url, assertOutcome, fetch } from './lib.mjs';
 
 const FHIR = 'application/fhir+json';
 const RUN = `s${Date.now()}${process.pid}`;

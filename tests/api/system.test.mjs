@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { url, post, assertOutcome } from './lib.mjs';
+import { url, post, assertOutcome, fetch } from './lib.mjs';
 
 test('GET /healthz answers 200 {"status":"ok"}', async () => {
   const res = await fetch(url('/healthz'));

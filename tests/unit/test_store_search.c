@@ -489,6 +489,7 @@ static void test_store_search__reindex(void **state)
     /* (first undo what migrations 5 and 4 added, newest first) */
     sql_on("clinic.db", "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
                         "DROP INDEX audit_agent; DROP INDEX audit_at; DROP TABLE audit_head;"
+                        "DROP TABLE audit_journal_done;"
                         "ALTER TABLE audit DROP COLUMN agent; ALTER TABLE audit DROP COLUMN role;"
                         "ALTER TABLE audit DROP COLUMN client;"
                         "DROP TABLE login_failures; DROP TABLE break_glass; DROP TABLE tokens;"

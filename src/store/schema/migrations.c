@@ -90,7 +90,8 @@ static const char pp_migration_3[] = "ALTER TABLE search_index ADD COLUMN lo INT
                                      "INSERT INTO search_index_version (version) VALUES (0);\n";
 
 /* 4: accounts: the user's Patient (patient role) and lockout, the session's CSRF hash,
- * integration tokens, break-glass grants, login failures per client address. */
+ * bearer tokens (integration, or personal: user_id), break-glass grants, login failures per
+ * client address. */
 static const char pp_migration_4[] =
     "ALTER TABLE users ADD COLUMN patient TEXT;\n"
     "ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;\n"
@@ -104,7 +105,8 @@ static const char pp_migration_4[] =
     "  scope TEXT NOT NULL,\n"
     "  created TEXT NOT NULL,\n"
     "  expires TEXT,\n"
-    "  revoked INTEGER NOT NULL DEFAULT 0\n"
+    "  revoked INTEGER NOT NULL DEFAULT 0,\n"
+    "  user_id INTEGER REFERENCES users (id)\n"
     ");\n"
     "CREATE TABLE break_glass (\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -123,7 +125,9 @@ static const char pp_migration_4[] =
     ");\n";
 
 /* 5: the audit chain: who (agent name, role, client address), its head (for a deleted
- * last record), and triggers that make the table append-only. */
+ * last record; mac: the head's HMAC under the chain key), triggers that make the table
+ * append-only, and the read-audit journal generations already imported into the chain
+ * (store/audit_journal.c). */
 static const char pp_migration_5[] =
     "ALTER TABLE audit ADD COLUMN agent TEXT NOT NULL DEFAULT '';\n"
     "ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT '';\n"
@@ -131,14 +135,18 @@ static const char pp_migration_5[] =
     "CREATE TABLE audit_head (\n"
     "  one INTEGER PRIMARY KEY CHECK (one = 1),\n"
     "  seq INTEGER NOT NULL,\n"
-    "  hash TEXT NOT NULL\n"
+    "  hash TEXT NOT NULL,\n"
+    "  mac TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX audit_agent ON audit (agent, seq);\n"
     "CREATE INDEX audit_at ON audit (at);\n"
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit\n"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit\n"
-    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n";
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;\n"
+    "CREATE TABLE audit_journal_done (\n"
+    "  generation INTEGER PRIMARY KEY\n"
+    ");\n";
 
 static const char *const pp_migrations[] = {pp_migration_1, pp_migration_2, pp_migration_3,
                                             pp_migration_4, pp_migration_5};
