@@ -7,9 +7,11 @@
 #include "http/auth.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http/handlers.h"
 #include "http/routes.h"
@@ -151,6 +153,59 @@ static bool store_failed(struct pp_http_response *res, enum pp_err e, const stru
     return false;
 }
 
+/* A bearer token the store has just vouched for is trusted again, on the worker thread that
+ * checked it, for TOKEN_CACHE_MS without asking the store: integrations call many times a
+ * second, and the lookup was a good part of a CDS call. So a token revoked (or a user
+ * disabled) with the command line stops working within this time; expiry is still checked
+ * on every call. Failures are never cached. */
+#define TOKEN_CACHE_MS 1000
+#define TOKEN_CACHE_N 8
+
+struct token_seen {
+    char hash[PP_SECRET_HEX_MAX];
+    char expires[PP_TIME_MAX]; /* "" = no end */
+    uint64_t at_ms;            /* 0 = empty */
+    struct pp_http_principal who;
+};
+static _Thread_local struct token_seen token_cache[TOKEN_CACHE_N];
+static _Thread_local unsigned token_cache_next;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u + 1; /* never 0 */
+}
+
+/* The principal of a recently checked, unexpired token, or NULL. */
+static const struct pp_http_principal *token_cached(const char *hash)
+{
+    uint64_t now_ms = mono_ms();
+    for (unsigned i = 0; i < TOKEN_CACHE_N; i++) {
+        const struct token_seen *t = &token_cache[i];
+        if (!t->at_ms || now_ms - t->at_ms >= TOKEN_CACHE_MS || strcmp(t->hash, hash) != 0)
+            continue;
+        if (t->expires[0]) {
+            char now[PP_TIME_MAX];
+            pp_store_time_now(now);
+            if (strcmp(t->expires, now) <= 0)
+                return NULL;
+        }
+        return &t->who;
+    }
+    return NULL;
+}
+
+static void token_remember(const char *hash, const char *expires,
+                           const struct pp_http_principal *who)
+{
+    struct token_seen *t = &token_cache[token_cache_next++ % TOKEN_CACHE_N];
+    snprintf(t->hash, sizeof(t->hash), "%s", hash);
+    snprintf(t->expires, sizeof(t->expires), "%s", expires);
+    t->who = *who;
+    t->at_ms = mono_ms();
+}
+
 /* A bearer token: known, not revoked, not expired. */
 static bool from_token(const struct pp_http_request *req, const char *token,
                        struct pp_http_principal *who, struct pp_http_response *res)
@@ -161,8 +216,14 @@ static bool from_token(const struct pp_http_request *req, const char *token,
     struct pp_diag d;
     enum pp_err e;
 
+    const struct pp_http_principal *seen;
+
     pp_diag_clear(&d);
     pp_secret_sha256_hex(token, strlen(token), hash);
+    if ((seen = token_cached(hash)) != NULL) {
+        *who = *seen;
+        return true;
+    }
     if ((e = pp_http_store(req, &st, &d)) != PP_OK)
         return store_failed(res, e, &d);
     e = pp_store_token_get(st, hash, &t, &d);
@@ -194,6 +255,7 @@ static bool from_token(const struct pp_http_request *req, const char *token,
     who->token_id = t.id;
     snprintf(who->name, sizeof(who->name), "%s", t.name);
     snprintf(who->scope, sizeof(who->scope), "%s", t.scope);
+    token_remember(hash, t.expires, who);
     return true;
 }
 

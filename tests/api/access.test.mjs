@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fetch, url, loginAs, tokenFor, asToken, anonymous, cli, USERS, DB, SRC, assertOutcome } from './lib.mjs';
+import { fetch, url, loginAs, tokenFor, asToken, anonymous, cli, USERS, DB, SRC, assertOutcome, tokenCacheSettles } from './lib.mjs';
 
 const uniq = `acc-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const fhirJson = { 'content-type': 'application/fhir+json' };
@@ -395,6 +395,7 @@ test('a token outside its scope is refused; revoked tokens and ended sessions ar
     { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: subject(C) }, request: { method: 'POST', url: 'Observation' } }] }), 403);
   const r = cli(['token', 'revoke', String(id), '--db', DB]);
   assert.equal(r.status, 0, r.stderr);
+  await tokenCacheSettles();
   await assertOutcome(await t.get(`/fhir/Observation/${C}-obs`), 401);
   // a session that logged out
   const c = await loginAs('physician');

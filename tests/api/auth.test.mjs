@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
   url, cli, tokenFor, assertOutcome, login, cookieOf, loginAs, asToken, anonymous, fetch,
-  USERS, TOKEN, DB, BIN, NOW,
+  USERS, TOKEN, DB, BIN, NOW, tokenCacheSettles,
 } from './lib.mjs';
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
@@ -202,11 +202,13 @@ test('bearer tokens: the integration token works; unknown, malformed, revoked, e
   assert.equal((await asToken(t.token).get('/auth/session')).status, 200);
   const rv = cli(['token', 'revoke', String(t.id), '--db', DB]);
   assert.equal(rv.status, 0, rv.stderr);
+  await tokenCacheSettles();
   await refused(`Bearer ${t.token}`);
   // past its end
   const e = tokenFor('integration', 'cds');
   assert.equal((await asToken(e.token).get('/auth/session')).status, 200);
   sql(DB, `UPDATE tokens SET expires = '2020-01-01T00:00:00.000Z' WHERE token_hash = '${sha256(e.token)}'`);
+  await tokenCacheSettles();
   await refused(`Bearer ${e.token}`);
   // only the hash is stored
   assert.equal(sql(DB, `SELECT count(*) FROM tokens WHERE token_hash = '${TOKEN}'`), '0');

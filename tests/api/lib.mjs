@@ -141,3 +141,10 @@ export function onePatient(bundle, id) {
 // A Parameters resource's parameters named `name`.
 export const params = (p, name) => p.parameter.filter((x) => x.name === name);
 export const part = (p, name) => p.part.find((x) => x.name === name);
+
+// A bearer token the server has just accepted is trusted again for up to a second per worker
+// thread (src/http/auth.c TOKEN_CACHE_MS): after revoking or expiring one behind the server's
+// back (CLI, SQL), wait this long before expecting a 401.
+export const TOKEN_CACHE_MS = 1000;
+export const tokenCacheSettles = () => new Promise((r) => setTimeout(r, TOKEN_CACHE_MS + 100));
+
