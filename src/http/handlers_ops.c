@@ -198,8 +198,20 @@ static enum pp_err stored_referral(struct pp_store *s, const char *rid, char **t
             pp_diag_clear(d); /* a dangling reference: look for one basedOn the referral */
         else if (rc)
             goto out;
-        else
+        else {
+            /* answers of another patient (or of nobody) never stand in for this one's */
+            const char *srp = pp_ops_ref_id(sr, "subject", "Patient");
+            const char *qrp = pp_ops_ref_id(named, "subject", "Patient");
+            if (!srp || !qrp || strcmp(srp, qrp) != 0) {
+                cJSON_Delete(named);
+                rc = pp_diag_set(d, PP_ERR_UNSUPPORTED, "ServiceRequest.supportingInfo",
+                                 "names QuestionnaireResponse/%s, which is not this referral's "
+                                 "patient's",
+                                 want);
+                goto out;
+            }
             pp_ops_bundle_add(qrs, named);
+        }
         rc = PP_OK;
     }
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(qrs, "entry")) == 0) {

@@ -136,6 +136,12 @@ test('$triage errors: unknown referral 404, no intake answers 422, a bad answer 
   issue = await assertOutcome(await postJson('/fhir/ServiceRequest/$triage', collection([referral, bad])), 400);
   assert.match(issue.expression[0], /onset/);
   await assertOutcome(await post('/fhir/ServiceRequest/$triage', ''), 400);
+  // supportingInfo naming another patient's answers is refused, not read
+  const foreign = { ...intake, id: id('foreign'), subject: ref('Patient', 'other'), basedOn: undefined };
+  const pointing = { ...referral, id: id('ref3'), supportingInfo: [ref('QuestionnaireResponse', 'foreign')] };
+  await store([{ resourceType: 'Patient', id: id('other') }, foreign, pointing]);
+  issue = await assertOutcome(await get(`/fhir/ServiceRequest/${id('ref3')}/$triage`), 422);
+  assert.deepEqual(issue.expression, ['ServiceRequest.supportingInfo']);
 });
 
 // ---- Procedure/$block-report ----
