@@ -196,8 +196,9 @@ int pp_cmd_serve(int argc, char **argv, pp_serve_runner run)
             goto out;
         }
         if (pp_security_load_json(&security, sec_text.data, sec_text.len, security_file, &d)) {
-            fprintf(stderr, "painpath serve: --security: %s: %s%s%s\n", security_file,
-                    d.where[0] ? d.where : "", d.where[0] ? ": " : "", d.what);
+            /* d.where already starts with the file's name */
+            fprintf(stderr, "painpath serve: --security: %s%s%s\n", d.where[0] ? d.where : "",
+                    d.where[0] ? ": " : "", d.what);
             rc = 2;
             goto out;
         }

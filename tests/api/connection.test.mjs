@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { url, example, cli, parseToken, BIN, NOW, TOKEN } from './lib.mjs';
@@ -151,6 +151,18 @@ test('`painpath serve` refuses bad options (exit 2) and a port in use (exit 1)',
     assert.match(r.stderr, /cannot listen/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  // a bad security file: exit 2 naming the file and the member once
+  const sdir = mkdtempSync(join(tmpdir(), 'pp-sec-'));
+  try {
+    const f = join(sdir, 'sec.json');
+    writeFileSync(f, '{"session_idle": 3}');
+    r = run(['--security', f, '--db', join(sdir, 'x.db'), '--listen', '127.0.0.1:0']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.split('sec.json').length - 1, 1, r.stderr);
+    assert.match(r.stderr, /session_idle: unknown security setting/);
+  } finally {
+    rmSync(sdir, { recursive: true, force: true });
   }
   r = run(['--help']);
   assert.equal(r.status, 0);
