@@ -47,6 +47,12 @@ struct pp_http_server {
     bool tls;            /* serving TLS (--tls-cert / --tls-key) */
     bool audit_owner;    /* this server started the read-audit importer (handlers.h) */
     MHD_socket quiesced; /* the listening socket after quiesce, to close at the end */
+    /* the request log is block-buffered and flushed by its own thread every LOG_FLUSH_MS */
+    pthread_t log_flusher;
+    bool log_flushing;
+    pthread_mutex_t log_lock;
+    pthread_cond_t log_wake;
+    bool log_stop;
 };
 
 /* One request's state, from its headers to its completion. */
@@ -197,6 +203,31 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     req->args[req->n_args].value = value ? value : "";
     req->n_args++;
     return MHD_YES;
+}
+
+/* The request log's buffer, and how long a line may wait in it: one write(2) per buffer
+ * instead of one per request (stderr is unbuffered), and an operator tailing the log sees
+ * each line within LOG_FLUSH_MS. */
+#define LOG_BUFFER ((size_t)64 << 10)
+#define LOG_FLUSH_MS 200
+
+static void *log_flush_loop(void *arg)
+{
+    struct pp_http_server *s = arg;
+    pthread_mutex_lock(&s->log_lock);
+    while (!s->log_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOG_FLUSH_MS * 1000L * 1000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        (void)pthread_cond_timedwait(&s->log_wake, &s->log_lock, &until);
+        fflush(s->log);
+    }
+    pthread_mutex_unlock(&s->log_lock);
+    return NULL;
 }
 
 /* The client's address as text ("127.0.0.1", "::1"), or "" when unknown. */
@@ -435,6 +466,15 @@ enum pp_err pp_http_server_start(const struct pp_http_config *cfg, struct pp_htt
     }
     /* only once bound: a second server that fails to bind must not touch this one's files */
     pp_http_export_start(cfg->env);
+    if (s->log) {
+        fflush(s->log);
+        (void)setvbuf(s->log, NULL, _IOFBF, LOG_BUFFER);
+        pthread_mutex_init(&s->log_lock, NULL);
+        pthread_cond_init(&s->log_wake, NULL);
+        s->log_flushing = pthread_create(&s->log_flusher, NULL, log_flush_loop, s) == 0;
+        if (!s->log_flushing)
+            (void)setvbuf(s->log, NULL, _IOLBF, 0); /* no flusher: a line at a time */
+    }
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     *out = s;
@@ -472,6 +512,17 @@ void pp_http_server_free(struct pp_http_server *s)
         pp_http_audit_stop();
     if (s->quiesced != MHD_INVALID_SOCKET)
         close(s->quiesced);
+    if (s->log_flushing) {
+        pthread_mutex_lock(&s->log_lock);
+        s->log_stop = true;
+        pthread_cond_signal(&s->log_wake);
+        pthread_mutex_unlock(&s->log_lock);
+        pthread_join(s->log_flusher, NULL);
+        pthread_cond_destroy(&s->log_wake);
+        pthread_mutex_destroy(&s->log_lock);
+    }
+    if (s->log)
+        fflush(s->log);
     pp_http_metrics_free(s->metrics);
     free(s);
 }
