@@ -66,15 +66,22 @@ void pp_finding_detail(struct pp_findings *f, struct pp_finding *x, const char *
     int n;
     char *p;
 
+    char small[1024];
+
+    /* most details fit the stack buffer: formatted once, then copied */
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
     p = pp_arena_alloc(&f->arena, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n < sizeof(small)) {
+        memcpy(p, small, (size_t)n + 1);
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     x->detail = p;
 }
 

@@ -88,23 +88,37 @@ void pp_buf_addf(struct pp_buf *b, const char *fmt, ...)
 {
     va_list ap;
     int n;
-    char small[256];
+    size_t room;
 
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
+    /* format straight into the free space; only a longer result is formatted twice */
+    if (b->overflow)
         return;
-    if ((size_t)n < sizeof(small)) {
-        pp_buf_add(b, small, (size_t)n);
-        return;
+    if (b->alloc > b->len + 1 || grow(b, 255)) {
+        room = b->alloc - b->len;
+        va_start(ap, fmt);
+        n = vsnprintf(b->data + b->len, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->data[b->len] = '\0';
+            return;
+        }
+        if ((size_t)n < room) {
+            if (b->len + (size_t)n > b->max) { /* over the cap: refuse as pp_buf_add does */
+                b->data[b->len] = '\0';
+                b->overflow = true;
+                return;
+            }
+            b->len += (size_t)n;
+            return;
+        }
+        b->data[b->len] = '\0';
+        if (!grow(b, (size_t)n))
+            return;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
     }
-    if (!grow(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
 }
 
 void pp_buf_add_json_str(struct pp_buf *b, const char *s)
