@@ -295,6 +295,9 @@ static bool from_session(const struct pp_http_request *req, struct pp_http_princ
         return store_failed(res, e, &d);
     if (state_changing(req->method)) {
         char csrf[PP_SECRET_HEX_MAX];
+        /* a refusal below is audited under the session's user */
+        snprintf(res->audit.agent, sizeof(res->audit.agent), "%s", u.username);
+        res->audit.user_id = u.id;
         if (!req->csrf || !*req->csrf) {
             pp_http_outcome(res, 403, "security", PP_HTTP_CSRF_HEADER,
                             "a signed-in change needs the X-CSRF-Token header of the session");

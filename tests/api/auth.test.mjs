@@ -141,11 +141,18 @@ test('CSRF: a change with the cookie needs the session\'s X-CSRF-Token (403 with
   // another session's CSRF token does not fit this one
   const other = await loginAs('admin');
   await assertOutcome(await logout({ 'x-csrf-token': other.user.csrfToken }), 403);
-  // the CSRF check comes before any handler: a FHIR write is refused the same way
+  // the CSRF check comes before any handler: a FHIR write is refused the same way, and the
+  // refusal is in the audit trail under the session's user
+  const refusedBy = async (name) => {
+    const b = await (await fetch(url(`/fhir/AuditEvent?agent=${encodeURIComponent(name)}&_count=1000`))).json();
+    return (b.entry ?? []).filter((e) => e.resource.outcome !== '0').length;
+  };
+  const before = await refusedBy(USERS.admin.username);
   const w = await anonymous(url('/fhir/Patient'), {
     method: 'POST', headers: { cookie, 'content-type': 'application/fhir+json' }, body: '{"resourceType":"Patient"}',
   });
   await assertOutcome(w, 403);
+  assert.ok(await refusedBy(USERS.admin.username) > before, 'the refused write is audited under the user');
   // a read needs none, and the session is still alive
   assert.equal((await session(s.cookie)).status, 200);
   // with the token: signed out, the cookies cleared, the old cookie now 401
