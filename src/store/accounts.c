@@ -748,37 +748,52 @@ enum pp_err pp_store_session_add(struct pp_store *s, const struct pp_session *x,
     return rc == SQLITE_DONE ? PP_OK : db_fail(s, d, "sessions");
 }
 
-enum pp_err pp_store_session_get(struct pp_store *s, const char *token_hash, struct pp_session *x,
-                                 struct pp_diag *d)
+/* The one row of `sql` whose ?1 is `token_hash` (a SHA-256 hex) read by `row` into `out`
+ * (zeroed first; `token_hash` may point into it). PP_ERR_NOT_FOUND ("no such <what>") for
+ * no row or a malformed hash. */
+static enum pp_err get_by_hash(struct pp_store *s, const char *sql, const char *token_hash,
+                               const char *what, void (*row)(sqlite3_stmt *st, void *out),
+                               void *out, size_t out_size, struct pp_diag *d)
 {
     sqlite3_stmt *st;
     enum pp_err e = PP_OK;
     char key[65];
     int rc;
-    if (!is_hex64(token_hash)) {
-        memset(x, 0, sizeof(*x));
-        return pp_diag_set(d, PP_ERR_NOT_FOUND, "session", "no such session");
-    }
-    memcpy(key, token_hash, sizeof(key)); /* token_hash may point into *x */
-    memset(x, 0, sizeof(*x));
-    if (!(st = pp_store_stmt(s, sql_session_get, d)))
+    bool valid = is_hex64(token_hash);
+    if (valid)
+        memcpy(key, token_hash, sizeof(key));
+    memset(out, 0, out_size);
+    if (!valid)
+        return pp_diag_set(d, PP_ERR_NOT_FOUND, what, "no such %s", what);
+    if (!(st = pp_store_stmt(s, sql, d)))
         return PP_ERR_IO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     rc = pp_store_step(s, st);
-    if (rc == SQLITE_ROW) {
-        col_text(st, 0, x->token_hash, sizeof(x->token_hash));
-        col_text(st, 1, x->csrf_hash, sizeof(x->csrf_hash));
-        x->user_id = (long)sqlite3_column_int64(st, 2);
-        col_text(st, 3, x->created, sizeof(x->created));
-        col_text(st, 4, x->last_seen, sizeof(x->last_seen));
-        col_text(st, 5, x->expires, sizeof(x->expires));
-    } else if (rc == SQLITE_DONE) {
-        e = pp_diag_set(d, PP_ERR_NOT_FOUND, "session", "no such session");
-    } else {
-        e = db_fail(s, d, "sessions");
-    }
+    if (rc == SQLITE_ROW)
+        row(st, out);
+    else if (rc == SQLITE_DONE)
+        e = pp_diag_set(d, PP_ERR_NOT_FOUND, what, "no such %s", what);
+    else
+        e = db_fail(s, d, what);
     sqlite3_reset(st);
     return e;
+}
+
+static void session_row(sqlite3_stmt *st, void *out)
+{
+    struct pp_session *x = out;
+    col_text(st, 0, x->token_hash, sizeof(x->token_hash));
+    col_text(st, 1, x->csrf_hash, sizeof(x->csrf_hash));
+    x->user_id = (long)sqlite3_column_int64(st, 2);
+    col_text(st, 3, x->created, sizeof(x->created));
+    col_text(st, 4, x->last_seen, sizeof(x->last_seen));
+    col_text(st, 5, x->expires, sizeof(x->expires));
+}
+
+enum pp_err pp_store_session_get(struct pp_store *s, const char *token_hash, struct pp_session *x,
+                                 struct pp_diag *d)
+{
+    return get_by_hash(s, sql_session_get, token_hash, "session", session_row, x, sizeof(*x), d);
 }
 
 enum pp_err pp_store_session_touch(struct pp_store *s, const char *token_hash,
@@ -929,31 +944,15 @@ enum pp_err pp_store_token_add(struct pp_store *s, const struct pp_token *t, lon
     return PP_OK;
 }
 
+static void token_row_full(sqlite3_stmt *st, void *out)
+{
+    token_row(st, out, true);
+}
+
 enum pp_err pp_store_token_get(struct pp_store *s, const char *token_hash, struct pp_token *t,
                                struct pp_diag *d)
 {
-    sqlite3_stmt *st;
-    enum pp_err e = PP_OK;
-    char key[65];
-    int rc;
-    if (!is_hex64(token_hash)) {
-        memset(t, 0, sizeof(*t));
-        return pp_diag_set(d, PP_ERR_NOT_FOUND, "token", "no such token");
-    }
-    memcpy(key, token_hash, sizeof(key)); /* token_hash may point into *t */
-    memset(t, 0, sizeof(*t));
-    if (!(st = pp_store_stmt(s, sql_token_get, d)))
-        return PP_ERR_IO;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    rc = pp_store_step(s, st);
-    if (rc == SQLITE_ROW)
-        token_row(st, t, true);
-    else if (rc == SQLITE_DONE)
-        e = pp_diag_set(d, PP_ERR_NOT_FOUND, "token", "no such token");
-    else
-        e = db_fail(s, d, "tokens");
-    sqlite3_reset(st);
-    return e;
+    return get_by_hash(s, sql_token_get, token_hash, "token", token_row_full, t, sizeof(*t), d);
 }
 
 enum pp_err pp_store_token_revoke(struct pp_store *s, long id, struct pp_diag *d)

@@ -29,36 +29,7 @@
 #include "store/audit.h"
 #include "store/store.h"
 
-static char tmpdir[64];
-
-static const char *db_path(const char *name)
-{
-    static char path[4][160];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
-    return p;
-}
-
-static struct pp_store *open_db(const char *name)
-{
-    struct pp_store *s = NULL;
-    struct pp_diag d;
-    pp_diag_clear(&d);
-    if (pp_store_open(db_path(name), &s, &d) != PP_OK)
-        fail_msg("open %s: %s: %s", name, d.where, d.what);
-    return s;
-}
-
-static void sql_on(const char *name, const char *sql)
-{
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(db_path(name), &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err ? err : "?");
-    sqlite3_close(db);
-}
+#include "store_fixture.h"
 
 static bool file_exists(const char *name, long gen)
 {

@@ -22,25 +22,7 @@
 #include "store/store.h"
 #include "util/json.h"
 
-static char tmpdir[64];
-
-static const char *db_path(const char *name)
-{
-    static char path[160];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    return path;
-}
-
-static struct pp_store *open_db(const char *name)
-{
-    struct pp_store *s = NULL;
-    struct pp_diag d;
-    pp_diag_clear(&d);
-    enum pp_err e = pp_store_open(db_path(name), &s, &d);
-    if (e != PP_OK)
-        fail_msg("open %s: %s: %s", name, d.where, d.what);
-    return s;
-}
+#include "store_fixture.h"
 
 static cJSON *parse(const char *text)
 {

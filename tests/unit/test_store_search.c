@@ -23,27 +23,10 @@
 #include "store/store.h"
 #include "util/json.h"
 
+#include "store_fixture.h"
+
 int pp_cmd_import(int argc, char **argv);
 int pp_cmd_migrate(int argc, char **argv);
-
-static char tmpdir[64];
-
-static const char *db_path(const char *name)
-{
-    static char path[160];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    return path;
-}
-
-static struct pp_store *open_db(const char *name)
-{
-    struct pp_store *s = NULL;
-    struct pp_diag d;
-    pp_diag_clear(&d);
-    if (pp_store_open(db_path(name), &s, &d) != PP_OK)
-        fail_msg("open %s: %s: %s", name, d.where, d.what);
-    return s;
-}
 
 static void put(struct pp_store *s, const char *text)
 {
@@ -445,32 +428,6 @@ static void test_store_search__include_errors(void **state)
     assert_int_equal(refused("Observation", "_include", "Observation"), PP_ERR_INPUT);
     assert_int_equal(refused("Patient", "_revinclude", "Appointment:practitioner"), PP_ERR_INPUT);
     assert_int_equal(refused("Patient", "_revinclude", "Appointment:patient"), PP_OK);
-}
-
-/* Run sql on the database file behind the store (the store closed). */
-static void sql_on(const char *name, const char *sql)
-{
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(db_path(name), &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err ? err : "?");
-    sqlite3_close(db);
-}
-
-/* The first column of the first row of sql on the database file. */
-static int sql_int(const char *name, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int v = -1;
-    assert_int_equal(sqlite3_open(db_path(name), &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 static void test_store_search__reindex(void **state)
