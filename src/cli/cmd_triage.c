@@ -106,45 +106,47 @@ static void out_table(struct pp_buf *b, const struct pp_triage_input *in,
     pp_buf_adds(b, "reasons\n");
     pp_cli_findings_table(b, f);
 }
-static int run(const char *path, const struct pp_cli_opts *o)
-{
-    const char *name = PP_CLI_STDIN_NAME;
+/* The command's input and result (pp_cli_run_module's ctx). */
+struct triage_run {
     struct pp_triage_input in;
     struct pp_triage_result res;
-    struct pp_findings f;
-    struct pp_diag d;
-    struct pp_buf b, out;
-    enum pp_err rc;
-    int exit_code;
+};
 
-    pp_diag_clear(&d);
-    pp_findings_init(&f);
-    pp_buf_init(&b, INPUT_MAX);
-    pp_buf_init(&out, PP_BUF_UNLIMITED);
-    rc = pp_cli_read_input(path, &b, &name, &d);
-    if (!rc)
-        rc = pp_fhir_referral_read(b.data, b.len, name, &in, &d);
-    if (!rc) {
-        rc = pp_triage_evaluate(&in, o->now, &o->policy, &f, &res, &d);
-        if (rc)
-            pp_diag_prefix_file(&d, name);
-    }
-    if (rc) {
-        pp_cli_print_diag("triage", &d);
-        exit_code = rc == PP_ERR_IO ? 2 : pp_err_exit_code(rc);
-        goto out;
-    }
-    if (o->format == PP_FORMAT_JSON)
-        out_json(&out, &in, &res, &f);
+static enum pp_err read_input(const char *text, size_t len, const char *name, void *ctx,
+                              struct pp_diag *d)
+{
+    struct triage_run *r = ctx;
+    return pp_fhir_referral_read(text, len, name, &r->in, d);
+}
+
+static enum pp_err evaluate(void *ctx, const struct pp_cli_opts *o, struct pp_findings *f,
+                            struct pp_diag *d)
+{
+    struct triage_run *r = ctx;
+    return pp_triage_evaluate(&r->in, o->now, &o->policy, f, &r->res, d);
+}
+
+static void write_out(struct pp_buf *out, const void *ctx, const struct pp_findings *f, bool json)
+{
+    const struct triage_run *r = ctx;
+    if (json)
+        out_json(out, &r->in, &r->res, f);
     else
-        out_table(&out, &in, &res, &f);
-    fwrite(out.data, 1, out.len, stdout);
-    exit_code = res.disposition >= PP_DISP_URGENT ? 1 : 0;
-out:
-    pp_buf_release(&out);
-    pp_buf_release(&b);
-    pp_findings_release(&f);
-    return exit_code;
+        out_table(out, &r->in, &r->res, f);
+}
+
+static int exit_code(const void *ctx)
+{
+    const struct triage_run *r = ctx;
+    return r->res.disposition >= PP_DISP_URGENT ? 1 : 0;
+}
+
+static int run(const char *path, const struct pp_cli_opts *o)
+{
+    static const struct pp_cli_module module = {"triage", INPUT_MAX, read_input,
+                                                evaluate, write_out, exit_code};
+    struct triage_run r;
+    return pp_cli_run_module(&module, path, o, &r);
 }
 
 int pp_cmd_triage(int argc, char **argv)

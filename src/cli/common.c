@@ -219,3 +219,39 @@ bool pp_cli_findings_critical(const struct pp_findings *f)
             return true;
     return false;
 }
+
+int pp_cli_run_module(const struct pp_cli_module *m, const char *path, const struct pp_cli_opts *o,
+                      void *ctx)
+{
+    const char *name = PP_CLI_STDIN_NAME;
+    struct pp_findings f;
+    struct pp_diag d;
+    struct pp_buf b, out;
+    enum pp_err rc;
+    int exit_code;
+
+    pp_diag_clear(&d);
+    pp_findings_init(&f);
+    pp_buf_init(&b, m->input_max);
+    pp_buf_init(&out, PP_BUF_UNLIMITED);
+    rc = pp_cli_read_input(path, &b, &name, &d);
+    if (!rc)
+        rc = m->read(b.data, b.len, name, ctx, &d);
+    if (!rc) {
+        rc = m->evaluate(ctx, o, &f, &d);
+        if (rc)
+            pp_diag_prefix_file(&d, name);
+    }
+    if (rc) {
+        pp_cli_print_diag(m->cmd, &d);
+        exit_code = rc == PP_ERR_IO ? 2 : pp_err_exit_code(rc);
+    } else {
+        m->write(&out, ctx, &f, o->format == PP_FORMAT_JSON);
+        fwrite(out.data, 1, out.len, stdout);
+        exit_code = m->exit_code(ctx);
+    }
+    pp_buf_release(&out);
+    pp_buf_release(&b);
+    pp_findings_release(&f);
+    return exit_code;
+}

@@ -70,4 +70,24 @@ void pp_cli_findings_table(struct pp_buf *b, const struct pp_findings *f);
 /* True when any finding is critical. */
 bool pp_cli_findings_critical(const struct pp_findings *f);
 
+/*
+ * One clinical module's command, as data: read the input, evaluate it, print it. `ctx` is the
+ * command's own input + result struct. pp_cli_run_module reads PATH (or stdin, "-"), calls
+ * read then evaluate (an evaluation error gets the file's name in front of its field), prints
+ * the diagnostic under `cmd` on error (exit 2 for bad input or an unreadable file), else
+ * writes the answer (table or JSON) and returns exit_code(ctx).
+ */
+struct pp_cli_module {
+    const char *cmd;
+    size_t input_max;
+    enum pp_err (*read)(const char *text, size_t len, const char *name, void *ctx,
+                        struct pp_diag *d);
+    enum pp_err (*evaluate)(void *ctx, const struct pp_cli_opts *o, struct pp_findings *f,
+                            struct pp_diag *d);
+    void (*write)(struct pp_buf *out, const void *ctx, const struct pp_findings *f, bool json);
+    int (*exit_code)(const void *ctx);
+};
+int pp_cli_run_module(const struct pp_cli_module *m, const char *path, const struct pp_cli_opts *o,
+                      void *ctx);
+
 #endif
